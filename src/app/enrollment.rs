@@ -1,0 +1,179 @@
+//! Enrollment: the admin issues a single-use, expiring code for one official; the
+//! official's device submits its new public key with a proof of possession (a signature
+//! over the exact enrollment message). Enrolling again revokes the previous key.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{App, Caller, random};
+use crate::domain::crypto::{PublicKey, Sha256Hash, Signature};
+use crate::domain::entry::{EntryBody, RevocationReason};
+use crate::domain::identifier::Identifier;
+use crate::domain::statement::{EnrollmentCode, enrollment_message};
+use crate::error::{Error, ErrorKind, Result};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IssuedCode {
+    pub code: String,
+    pub expires_at: DateTime<Utc>,
+    pub nip: String,
+    pub name: String,
+}
+
+/// The body of `POST /api/enroll`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrollmentRequest {
+    pub nip: String,
+    pub code: String,
+    pub public_key: String,
+    pub proof: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Enrolled {
+    pub fingerprint: String,
+    pub index: u64,
+    /// The entry that revoked the previous key, when there was one.
+    pub revoked_index: Option<u64>,
+}
+
+pub(super) fn parse_nip(raw: &str) -> Result<Identifier> {
+    Identifier::parse_any(raw).map_err(|e| Error::bad_request("invalid_nip", e.to_string()))
+}
+
+pub(super) fn unknown_official(nip: &Identifier) -> Error {
+    Error::not_found(
+        "unknown_official",
+        format!(
+            "NIP/NIK {nip} tidak ada di data pegawai. Periksa kembali nomornya, atau minta admin BKPSDM mengimpor data pegawai tersebut."
+        ),
+    )
+}
+
+impl App {
+    pub async fn issue_enrollment_code(&self, caller: &Caller, nip: &str) -> Result<IssuedCode> {
+        caller.require_admin()?;
+        let nip = parse_nip(nip)?;
+        let mut symbols = random::<12>()?;
+        for s in &mut symbols {
+            *s &= 31;
+        }
+        let code = EnrollmentCode::from_symbols(symbols);
+        let code_hash = Sha256Hash::of(code.as_str().as_bytes());
+        let now = self.now();
+        let expires_at = now + self.config.enrollment_code_ttl;
+        let official = self
+            .store
+            .write(move |w| {
+                let official = w
+                    .db()
+                    .official_by_nip(&nip)?
+                    .ok_or_else(|| unknown_official(&nip))?;
+                w.insert_enrollment_code(&code_hash, &official.subject, now, expires_at)?;
+                Ok(official)
+            })
+            .await?;
+        Ok(IssuedCode {
+            code: code.as_str().to_string(),
+            expires_at,
+            nip: official.nip.to_string(),
+            name: official.name,
+        })
+    }
+
+    pub async fn enroll(&self, request: EnrollmentRequest) -> Result<Enrolled> {
+        let nip = parse_nip(&request.nip)?;
+        let code = EnrollmentCode::parse(request.code.trim())
+            .map_err(|e| Error::bad_request("invalid_enrollment_code", e.to_string()))?;
+        let key = PublicKey::from_base64(&request.public_key)
+            .map_err(|e| Error::bad_request("invalid_public_key", e.to_string()))?;
+        let proof = Signature::from_base64("proof", &request.proof)
+            .map_err(|e| Error::bad_request("invalid_proof", e.to_string()))?;
+        let message = enrollment_message(&nip, &key, &code);
+        // Checked before touching the database: a proof that fails costs no write.
+        if !key.verify_strict(message.as_bytes(), &proof) {
+            return Err(Error::bad_request(
+                "invalid_proof",
+                "Bukti kepemilikan kunci tidak cocok: tanda tangan harus dibuat oleh kunci baru atas pesan pakta/enroll/v1 dengan NIP, kunci publik, dan kode yang sama persis.",
+            ));
+        }
+        let code_hash = Sha256Hash::of(code.as_str().as_bytes());
+        let now = self.now();
+        self.store
+            .write(move |w| {
+                let official = w.db().official_by_nip(&nip)?.ok_or_else(|| unknown_official(&nip))?;
+                let stored = w
+                    .db()
+                    .enrollment_code(&code_hash)?
+                    .filter(|c| c.subject == official.subject)
+                    .ok_or_else(|| {
+                        Error::bad_request(
+                            "unknown_enrollment_code",
+                            "Kode pendaftaran ini tidak dikenal untuk NIP tersebut. Periksa kartu kode, atau minta kode baru ke admin BKPSDM.",
+                        )
+                    })?;
+                if stored.used {
+                    return Err(Error::conflict(
+                        "enrollment_code_used",
+                        "Kode pendaftaran ini sudah dipakai. Setiap kode hanya berlaku sekali; minta kode baru ke admin BKPSDM.",
+                    ));
+                }
+                if stored.superseded {
+                    return Err(Error::conflict(
+                        "enrollment_code_superseded",
+                        "Kode ini sudah diganti dengan kode yang lebih baru. Pakai kartu kode terbaru atau minta kode baru.",
+                    ));
+                }
+                if now > stored.expires_at {
+                    return Err(Error::new(
+                        ErrorKind::Expired,
+                        "enrollment_code_expired",
+                        "Kode pendaftaran ini sudah kedaluwarsa. Minta kode baru ke admin BKPSDM.",
+                    ));
+                }
+                if w.db().key(&key.fingerprint())?.is_some() {
+                    return Err(Error::conflict(
+                        "key_already_enrolled",
+                        "Kunci publik ini sudah pernah didaftarkan. Buat pasangan kunci baru di perangkat Anda.",
+                    ));
+                }
+                let subject = official.subject;
+                let revoked_index = match w.db().active_key(&subject)? {
+                    Some(old) => {
+                        let fingerprint = old.fingerprint();
+                        let revoked = w.append(
+                            now,
+                            EntryBody::KeyRevoked {
+                                subject,
+                                fingerprint,
+                                reason: RevocationReason::Superseded,
+                            },
+                        )?;
+                        w.revoke_key(&fingerprint, revoked.index)?;
+                        Some(revoked.index)
+                    }
+                    None => None,
+                };
+                let message_hash = Sha256Hash::of(message.as_bytes());
+                w.insert_document(&message_hash, "enrollment", &message)?;
+                let enrolled = w.append(
+                    now,
+                    EntryBody::KeyEnrolled {
+                        subject,
+                        key,
+                        enrollment_sha256: message_hash,
+                        proof,
+                    },
+                )?;
+                w.insert_key(&subject, &key, enrolled.index)?;
+                w.use_enrollment_code(&code_hash, now)?;
+                Ok(Enrolled {
+                    fingerprint: key.fingerprint().to_hex(),
+                    index: enrolled.index,
+                    revoked_index,
+                })
+            })
+            .await
+    }
+}

@@ -1,0 +1,100 @@
+//! The application: every use case of the registry (roster import, enrollment, pledges,
+//! ceremonies, signing, reports, verification), each a method on [`App`]. It combines
+//! the pure rules of [`crate::domain`] with the [`crate::store`] and the clock, and
+//! draws the randomness (subject ids, nonces, codes, tokens). HTTP handlers and CLI
+//! commands call these methods and do nothing else of substance.
+
+mod auth;
+mod ceremonies;
+mod enrollment;
+mod log;
+mod reports;
+mod roster;
+mod setup;
+mod signing;
+mod verify;
+
+use std::sync::Arc;
+
+use chrono::Duration;
+
+pub use auth::{Caller, NewToken, TokenRequest};
+pub use ceremonies::{
+    CeremonyDetails, CeremonySummary, ClosedCeremony, Invite, NewCeremony, PublishedPledge,
+};
+pub use enrollment::{Enrolled, EnrollmentRequest, IssuedCode};
+pub use log::{EntryView, Head, MAX_PAGE};
+pub use reports::{OpdReport, OpdUnsigned, UnsignedOfficial, unsigned_csv};
+pub use roster::{ImportReport, OfficialView};
+pub use setup::{Started, log_key_path};
+pub use signing::{IssuedStatementView, Receipt, SignatureRequest};
+pub use verify::{Check, Verification};
+
+use crate::clock::Clock;
+use crate::domain::zone::Zone;
+use crate::error::{Error, Result};
+use crate::store::Store;
+
+/// Settings that shape the registry's behaviour.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Name of the instansi (regional government or Kemenag office) running the registry.
+    pub instansi: String,
+    /// The zone people at this instansi read times in.
+    pub zone: Zone,
+    /// How long an issued statement can be signed: long enough to read the pledge on a
+    /// phone, short enough that a stale one cannot be signed later.
+    pub statement_ttl: Duration,
+    /// How long a printed enrollment code works.
+    pub enrollment_code_ttl: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            instansi: "Pemerintah Daerah".into(),
+            zone: Zone::Wib,
+            statement_ttl: Duration::minutes(15),
+            enrollment_code_ttl: Duration::days(14),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct App {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    config: Arc<Config>,
+}
+
+impl App {
+    pub fn new(store: Store, clock: Arc<dyn Clock>, config: Config) -> App {
+        App {
+            store,
+            clock,
+            config: Arc::new(config),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+}
+
+/// Fresh randomness from the operating system. Failure is fatal for the request only.
+fn random<const N: usize>() -> Result<[u8; N]> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(|e| {
+        tracing::error!(error = %e, "system RNG failed");
+        Error::internal("Pembangkit bilangan acak sistem gagal; coba lagi.")
+    })?;
+    Ok(bytes)
+}

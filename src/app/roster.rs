@@ -1,0 +1,125 @@
+//! The roster: importing officials from a CSV (API and `pakta import`) and listing
+//! them per OPD. Valid rows are imported in one transaction; invalid ones come back with
+//! their line number and a reason a clerk can act on.
+
+use serde::Serialize;
+
+use super::{App, Caller, random};
+use crate::domain::identifier::OpdCode;
+use crate::domain::ids::SubjectId;
+use crate::domain::roster::{ParsedRoster, Rejection, parse_roster_bytes};
+use crate::error::{Error, Result};
+use crate::store::Upserted;
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct ImportReport {
+    pub created: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub rejected: Vec<Rejection>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OfficialView {
+    pub nip: String,
+    pub name: String,
+    pub position: String,
+    pub rank: Option<String>,
+    pub category: &'static str,
+    pub opd_code: String,
+    pub opd_name: String,
+    /// "active" once a key is enrolled, "none" before.
+    pub key_status: &'static str,
+}
+
+impl App {
+    pub async fn import_roster(&self, caller: &Caller, csv: &[u8]) -> Result<ImportReport> {
+        caller.require_admin()?;
+        let parsed = parse_roster_bytes(csv)
+            .map_err(|e| Error::bad_request("invalid_roster", format!("{e}")))?;
+        self.import_parsed(parsed).await
+    }
+
+    /// The same import for the command line, without a caller or a runtime.
+    pub fn import_roster_blocking(&self, csv: &[u8]) -> Result<ImportReport> {
+        let parsed = parse_roster_bytes(csv)
+            .map_err(|e| Error::bad_request("invalid_roster", format!("{e}")))?;
+        let (subjects, now) = (fresh_subjects(parsed.rows.len())?, self.now());
+        self.store
+            .write_blocking(move |w| apply_roster(w, parsed, subjects, now))
+    }
+
+    async fn import_parsed(&self, parsed: ParsedRoster) -> Result<ImportReport> {
+        let (subjects, now) = (fresh_subjects(parsed.rows.len())?, self.now());
+        self.store
+            .write(move |w| apply_roster(w, parsed, subjects, now))
+            .await
+    }
+
+    pub async fn officials(
+        &self,
+        caller: &Caller,
+        opd: Option<String>,
+    ) -> Result<Vec<OfficialView>> {
+        let opd = opd
+            .map(|o| {
+                OpdCode::parse(&o).map_err(|e| Error::bad_request("invalid_opd", e.to_string()))
+            })
+            .transpose()?;
+        let opd = caller.readable_opd(opd)?;
+        let rows = self
+            .store
+            .read(move |db| db.officials(opd.as_ref()))
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(o, has_key)| OfficialView {
+                nip: o.nip.to_string(),
+                name: o.name,
+                position: o.position,
+                rank: o.rank,
+                category: o.category.as_str(),
+                opd_code: o.opd_code.to_string(),
+                opd_name: o.opd_name,
+                key_status: if has_key { "active" } else { "none" },
+            })
+            .collect())
+    }
+}
+
+fn fresh_subjects(count: usize) -> Result<Vec<SubjectId>> {
+    (0..count)
+        .map(|_| random::<16>().map(SubjectId::from_random))
+        .collect()
+}
+
+fn apply_roster(
+    w: &mut crate::store::WriteTx<'_>,
+    parsed: ParsedRoster,
+    subjects: Vec<SubjectId>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<ImportReport> {
+    let mut report = ImportReport {
+        rejected: parsed.rejected,
+        ..Default::default()
+    };
+    for (row, subject) in parsed.rows.iter().zip(subjects) {
+        w.upsert_opd(&row.opd_code, &row.opd_name)?;
+        let outcome = w.upsert_official(
+            subject,
+            &row.identifier,
+            row.category,
+            &row.name,
+            &row.position,
+            row.rank.as_deref(),
+            &row.opd_code,
+            now,
+        )?;
+        match outcome {
+            Upserted::Created => report.created += 1,
+            Upserted::Updated => report.updated += 1,
+            Upserted::Unchanged => report.unchanged += 1,
+        }
+    }
+    Ok(report)
+}

@@ -1,0 +1,235 @@
+//! `pakta verify` and `pakta export`: the offline audit of a data directory or an
+//! export file, and writing such an export. Both stream the log, so memory stays flat
+//! whatever the registry's size.
+//!
+//! Export format (JSON Lines, `docs/FORMATS.md`): a header line
+//! `{"format":"pakta/export/v1","size":N}`, then for each entry first the documents it
+//! references (`{"document":{"sha256","kind","text"}}`) and then the entry itself
+//! (`{"entry":{"index","hash","bytes"}}`, bytes in base64).
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, anyhow, bail};
+use serde::{Deserialize, Serialize};
+
+use pakta::domain::audit::{AuditFailure, AuditSummary, Auditor};
+use pakta::domain::crypto::{Sha256Hash, decode_base64, encode_base64};
+use pakta::domain::entry::{Entry, EntryBody};
+use pakta::store::{Db, Store};
+
+pub const EXPORT_FORMAT: &str = "pakta/export/v1";
+
+#[derive(Serialize, Deserialize)]
+struct Header {
+    format: String,
+    size: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Line {
+    Document {
+        sha256: String,
+        kind: String,
+        text: String,
+    },
+    Entry {
+        index: u64,
+        hash: String,
+        bytes: String,
+    },
+}
+
+pub fn verify(data: Option<&Path>, export: Option<&Path>) -> Result<ExitCode> {
+    let outcome = match (data, export) {
+        (Some(dir), _) => verify_data_dir(dir)?,
+        (None, Some(file)) => verify_export(file)?,
+        (None, None) => bail!("give --data DIR or --export FILE"),
+    };
+    match outcome {
+        Ok(summary) => {
+            println!("OK: {} entries verified", summary.entries);
+            if let Some(head) = summary.head {
+                println!("head: {head}");
+            }
+            println!(
+                "keys enrolled: {}, revoked: {}; enrollment proofs verified: {}",
+                summary.keys_enrolled, summary.keys_revoked, summary.enrollment_proofs_verified
+            );
+            println!(
+                "signatures verified: {}; statements erased (chain intact, signature not re-checkable): {}",
+                summary.signatures_verified, summary.statements_erased
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(failure) => {
+            println!("FAILED at entry {}: {}", failure.index, failure.problem);
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+fn documents_of(entry: &Entry) -> Option<Sha256Hash> {
+    match &entry.body {
+        EntryBody::KeyEnrolled {
+            enrollment_sha256, ..
+        } => Some(*enrollment_sha256),
+        EntryBody::PledgeSigned {
+            statement_sha256, ..
+        } => Some(*statement_sha256),
+        _ => None,
+    }
+}
+
+fn verify_data_dir(dir: &Path) -> Result<Result<AuditSummary, AuditFailure>> {
+    let conn = Store::open_read_only(dir)?;
+    let db = Db::over(&conn);
+    let triggers: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ('log_refuses_update', 'log_refuses_delete')",
+        [],
+        |r| r.get(0),
+    )?;
+    if triggers != 2 {
+        eprintln!(
+            "warning: the log's append-only triggers are missing: someone changed the database by hand"
+        );
+    }
+    let doc_conn = Store::open_read_only(dir)?;
+    let docs = Db::over(&doc_conn);
+    let mut auditor = Auditor::default();
+    let mut failure = None;
+    db.for_each_entry(|stored| {
+        let mut lookup = |h: &Sha256Hash| docs.document(h).ok().flatten().map(String::into_bytes);
+        if let Err(f) = auditor.check(Some(stored.hash), &stored.bytes, &mut lookup) {
+            failure = Some(f);
+            return Err(pakta::error::Error::internal("stop"));
+        }
+        Ok(())
+    })
+    .or_else(|e| if failure.is_some() { Ok(()) } else { Err(e) })
+    .context("reading the registry log")?;
+    Ok(match failure {
+        Some(f) => Err(f),
+        None => Ok(auditor.finish()),
+    })
+}
+
+fn verify_export(file: &Path) -> Result<Result<AuditSummary, AuditFailure>> {
+    let reader = BufReader::new(
+        File::open(file).with_context(|| format!("cannot open export {}", file.display()))?,
+    );
+    let mut lines = reader.lines();
+    let header: Header = serde_json::from_str(
+        &lines
+            .next()
+            .ok_or_else(|| anyhow!("{} is empty", file.display()))??,
+    )
+    .context("the first line is not a pakta export header")?;
+    if header.format != EXPORT_FORMAT {
+        bail!(
+            "unknown export format '{}', expected {EXPORT_FORMAT}",
+            header.format
+        );
+    }
+    let mut auditor = Auditor::default();
+    let mut pending: HashMap<Sha256Hash, Vec<u8>> = HashMap::new();
+    let mut seen = 0u64;
+    for (n, line) in lines.enumerate() {
+        let line = line?;
+        let parsed: Line = serde_json::from_str(&line)
+            .with_context(|| format!("line {} of the export is not valid", n + 2))?;
+        match parsed {
+            Line::Document { text, .. } => {
+                let bytes = text.into_bytes();
+                pending.insert(Sha256Hash::of(&bytes), bytes);
+            }
+            Line::Entry { hash, bytes, .. } => {
+                let bytes =
+                    decode_base64("bytes", &bytes).map_err(|e| anyhow!("line {}: {e}", n + 2))?;
+                let stored = Sha256Hash::parse_hex("hash", &hash).ok();
+                let mut lookup = |h: &Sha256Hash| pending.remove(h);
+                if let Err(f) = auditor.check(stored, &bytes, &mut lookup) {
+                    return Ok(Err(f));
+                }
+                pending.clear();
+                seen += 1;
+            }
+        }
+    }
+    if seen != header.size {
+        return Ok(Err(AuditFailure {
+            index: seen,
+            problem: format!(
+                "the export announces {} entries but holds {seen}: it was cut short",
+                header.size
+            ),
+        }));
+    }
+    Ok(Ok(auditor.finish()))
+}
+
+pub fn export(dir: &Path, out: &Path) -> Result<ExitCode> {
+    let conn = Store::open_read_only(dir)?;
+    let db = Db::over(&conn);
+    let doc_conn = Store::open_read_only(dir)?;
+    let docs = Db::over(&doc_conn);
+    let file = File::options()
+        .write(true)
+        .create_new(true)
+        .open(out)
+        .with_context(|| format!("cannot create {} (it must not exist yet)", out.display()))?;
+    let mut w = BufWriter::new(file);
+    let (size, _) = db.log_head()?;
+    writeln!(
+        w,
+        "{}",
+        serde_json::to_string(&Header {
+            format: EXPORT_FORMAT.into(),
+            size
+        })?
+    )?;
+    let mut io_error = None;
+    db.for_each_entry(|stored| {
+        let mut write = || -> Result<()> {
+            let entry = Entry::parse(&stored.bytes)
+                .map_err(|e| anyhow!("entry {} does not parse: {e}", stored.index))?;
+            if let Some(hash) = documents_of(&entry)
+                && let Some(text) = docs.document(&hash)?
+            {
+                let kind = if matches!(entry.body, EntryBody::PledgeSigned { .. }) {
+                    "statement"
+                } else {
+                    "enrollment"
+                };
+                let line = Line::Document {
+                    sha256: hash.to_hex(),
+                    kind: kind.into(),
+                    text,
+                };
+                writeln!(w, "{}", serde_json::to_string(&line)?)?;
+            }
+            let line = Line::Entry {
+                index: stored.index,
+                hash: stored.hash.to_hex(),
+                bytes: encode_base64(&stored.bytes),
+            };
+            writeln!(w, "{}", serde_json::to_string(&line)?)?;
+            Ok(())
+        };
+        write().map_err(|e| {
+            io_error = Some(e);
+            pakta::error::Error::internal("stop")
+        })
+    })
+    .or_else(|e| if io_error.is_some() { Ok(()) } else { Err(e) })?;
+    if let Some(e) = io_error {
+        return Err(e);
+    }
+    w.flush()?;
+    println!("exported {size} entries to {}", out.display());
+    Ok(ExitCode::SUCCESS)
+}

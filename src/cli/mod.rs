@@ -1,0 +1,92 @@
+//! The `pakta` command line: one subcommand per job. Each command is a thin wrapper
+//! over the library; errors are reported with `anyhow` context saying what to do next.
+
+mod audit;
+mod serve;
+mod sign;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "pakta",
+    version,
+    about = "A verifiable registry for the ASN neutrality pledge (Pakta Integritas Netralitas ASN)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the HTTP API on an embedded SQLite database in the data directory.
+    Serve(serve::ServeArgs),
+    /// Serve with a fictional kabupaten loaded (generated names, never real people).
+    Demo(serve::DemoArgs),
+    /// Import a roster CSV (nip, name, position, rank, category, opd_code, opd_name).
+    Import {
+        file: PathBuf,
+        #[arg(long, default_value = "./pakta-data")]
+        data: PathBuf,
+    },
+    /// Make a new Ed25519 key pair in a file only you can read; prints the public key.
+    Keygen {
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Sign a statement file with a key file; prints the base64 signature.
+    Sign {
+        #[arg(long)]
+        key: PathBuf,
+        statement_file: PathBuf,
+    },
+    /// Audit a whole registry offline: chain, keys and every signature.
+    Verify {
+        /// A data directory (as used by `pakta serve`).
+        #[arg(long, required_unless_present = "export", conflicts_with = "export")]
+        data: Option<PathBuf>,
+        /// A file written by `pakta export`.
+        #[arg(long)]
+        export: Option<PathBuf>,
+    },
+    /// Write the log and the statements kept beside it to one file for an auditor.
+    Export {
+        #[arg(long, default_value = "./pakta-data")]
+        data: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,actix_server=warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    let outcome = match cli.command {
+        Command::Serve(args) => serve::serve(args),
+        Command::Demo(args) => serve::demo(args),
+        Command::Import { file, data } => serve::import(&file, &data),
+        Command::Keygen { out } => sign::keygen(&out),
+        Command::Sign {
+            key,
+            statement_file,
+        } => sign::sign(&key, &statement_file),
+        Command::Verify { data, export } => audit::verify(data.as_deref(), export.as_deref()),
+        Command::Export { data, out } => audit::export(&data, &out),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

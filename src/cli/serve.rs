@@ -1,0 +1,177 @@
+//! `pakta serve`, `pakta demo` and `pakta import`: opening a data directory, first-start
+//! setup (log key, admin token), and serving the HTTP API.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+
+use pakta::app::{App, Config};
+use pakta::clock::{Clock, SystemClock};
+use pakta::demo::kabupaten::DemoKabupaten;
+use pakta::demo::load::{DEMO_OFFICIALS, DEMO_SEED, load};
+use pakta::domain::zone::Zone;
+use pakta::store::Store;
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Where the database and the log key live.
+    #[arg(long, default_value = "./pakta-data")]
+    data: PathBuf,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// The instansi running this registry, as shown to people.
+    #[arg(long, default_value = "Pemerintah Daerah")]
+    instansi: String,
+    /// The instansi's time zone: Asia/Jakarta (WIB), Asia/Makassar (WITA), Asia/Jayapura (WIT).
+    #[arg(long, default_value = "Asia/Jakarta")]
+    timezone: String,
+}
+
+#[derive(Args)]
+pub struct DemoArgs {
+    /// Where the demo registry lives; kept apart from a real registry's ./pakta-data.
+    #[arg(long, default_value = "./pakta-demo-data")]
+    data: PathBuf,
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: String,
+}
+
+const DEMO_MARKER: &str = "demo-tokens.txt";
+
+fn open(data: &Path, config: Config) -> Result<(App, Option<String>)> {
+    let store =
+        Store::open(data).with_context(|| format!("opening the registry in {}", data.display()))?;
+    let app = App::new(store, Arc::new(SystemClock), config);
+    let admin_env = std::env::var("PAKTA_ADMIN_TOKEN").ok();
+    let started = app
+        .start(data, admin_env.as_deref())
+        .context("first-start setup (log key, admin token)")?;
+    println!("log public key: {}", started.log_public_key.to_base64());
+    Ok((app, started.new_admin_token))
+}
+
+fn bind(listen: &str) -> Result<TcpListener> {
+    TcpListener::bind(listen).with_context(|| {
+        format!(
+            "cannot listen on {listen}: is another program using it? Choose another with --listen"
+        )
+    })
+}
+
+fn run(app: App, listener: TcpListener) -> Result<ExitCode> {
+    let url = format!("http://{}", listener.local_addr()?);
+    println!("Pakta is serving on {url}  (API under {url}/api)");
+    actix_web::rt::System::new()
+        .block_on(async move { pakta::http::serve(app, listener)?.await })
+        .context("the HTTP server stopped with an error")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn serve(args: ServeArgs) -> Result<ExitCode> {
+    let zone = Zone::parse(&args.timezone)?;
+    let config = Config {
+        instansi: args.instansi,
+        zone,
+        ..Config::default()
+    };
+    let listener = bind(&args.listen)?;
+    let (app, new_token) = open(&args.data, config)?;
+    match new_token {
+        Some(token) => println!(
+            "admin token (shown once, only its hash is stored; set PAKTA_ADMIN_TOKEN to choose your own): {token}"
+        ),
+        None => println!(
+            "admin token: as set before (PAKTA_ADMIN_TOKEN or the one printed at first start)"
+        ),
+    }
+    run(app, listener)
+}
+
+pub fn demo(args: DemoArgs) -> Result<ExitCode> {
+    let kab = DemoKabupaten::generate(DEMO_SEED, DEMO_OFFICIALS);
+    let config = Config {
+        instansi: kab.name.clone(),
+        zone: Zone::parse(kab.timezone)?,
+        ..Config::default()
+    };
+    let listener = bind(&args.listen)?;
+    let marker = args.data.join(DEMO_MARKER);
+    let fresh = !args.data.join(pakta::store::DATABASE_FILE).exists();
+    if !fresh && !marker.exists() {
+        bail!(
+            "{} holds a registry that is not a demo; give `pakta demo` an empty --data directory",
+            args.data.display()
+        );
+    }
+    let (app, new_token) = open(&args.data, config.clone())?;
+    if fresh {
+        let admin = new_token
+            .clone()
+            .unwrap_or_else(|| "(PAKTA_ADMIN_TOKEN)".into());
+        println!(
+            "loading the demo kabupaten ({}), a few seconds...",
+            kab.name
+        );
+        let now = SystemClock.now();
+        let store = app.store().clone();
+        let tokens = actix_web::rt::System::new()
+            .block_on(async move { load(&store, &config, now).await })
+            .context("loading the demo data")?;
+        let text = format!(
+            "admin: {admin}\noperator (ceremony {}): {}\nsupervisor ({}): {}\nauditor: {}\n",
+            tokens.operator_ceremony,
+            tokens.operator,
+            tokens.supervisor_opd,
+            tokens.supervisor,
+            tokens.auditor
+        );
+        write_private(&marker, &text)?;
+    }
+    let tokens = std::fs::read_to_string(&marker)
+        .with_context(|| format!("reading {}", marker.display()))?;
+    println!("demo tokens (also in {}):\n{tokens}", marker.display());
+    run(app, listener)
+}
+
+fn write_private(path: &Path, text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
+        .open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+pub fn import(file: &Path, data: &Path) -> Result<ExitCode> {
+    let csv = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let store =
+        Store::open(data).with_context(|| format!("opening the registry in {}", data.display()))?;
+    let app = App::new(store, Arc::new(SystemClock), Config::default());
+    let report = app.import_roster_blocking(&csv)?;
+    println!(
+        "created {}, updated {}, unchanged {}, rejected {}",
+        report.created,
+        report.updated,
+        report.unchanged,
+        report.rejected.len()
+    );
+    for r in &report.rejected {
+        println!("line {}: {}", r.line, r.reason);
+    }
+    Ok(if report.rejected.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}

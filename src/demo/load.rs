@@ -1,0 +1,252 @@
+//! Plays a pledge season of the fictional kabupaten through the real application, with
+//! a clock that starts three weeks ago: a closed ceremony whose absentees went to ikrar
+//! mandiri (some signed on time, some late, some overdue), an open ceremony with
+//! officials checked in and signing, and a draft ceremony for next week. The officials'
+//! "devices" are simulated here: their keys are made, used and then forgotten, exactly
+//! as a phone would keep them.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use ed25519_dalek::{Signer, SigningKey};
+
+use super::kabupaten::DemoKabupaten;
+use crate::app::{
+    App, Caller, Config, EnrollmentRequest, Invite, NewCeremony, SignatureRequest, TokenRequest,
+};
+use crate::clock::ManualClock;
+use crate::domain::crypto::encode_base64;
+use crate::domain::identifier::Identifier;
+use crate::domain::ids::CeremonyId;
+use crate::domain::statement::{EnrollmentCode, enrollment_message};
+use crate::error::Result;
+use crate::keyfile;
+use crate::store::Store;
+
+/// The demo is the same kabupaten every time.
+pub const DEMO_SEED: u64 = 2024;
+pub const DEMO_OFFICIALS: usize = 640;
+pub const PLEDGE_TEXT: &str = include_str!("pledge.txt");
+
+/// Tokens a visitor can use to look around.
+#[derive(Debug, Clone)]
+pub struct DemoTokens {
+    pub operator: String,
+    pub operator_ceremony: u64,
+    pub supervisor: String,
+    pub supervisor_opd: String,
+    pub auditor: String,
+}
+
+struct Device {
+    nip: Identifier,
+    key: SigningKey,
+}
+
+pub async fn load(store: &Store, config: &Config, now: DateTime<Utc>) -> Result<DemoTokens> {
+    let kab = DemoKabupaten::generate(DEMO_SEED, DEMO_OFFICIALS);
+    let clock = Arc::new(ManualClock::new(now - Duration::days(21)));
+    let app = App::new(store.clone(), clock.clone(), config.clone());
+    let admin = Caller::Admin;
+
+    let report = app
+        .import_roster(&admin, kab.roster_csv().as_bytes())
+        .await?;
+    tracing::info!(created = report.created, "demo roster imported");
+    let pledge = app
+        .publish_pledge(
+            &admin,
+            "Pakta Integritas Netralitas ASN Pilkada 2024",
+            PLEDGE_TEXT,
+        )
+        .await?;
+
+    // Nine in ten officials enrolled a key on their own device.
+    let mut devices = Vec::new();
+    for (i, official) in kab.officials.iter().enumerate() {
+        if i % 10 == 9 {
+            continue;
+        }
+        let nip = Identifier::parse_any(&official.nip).expect("demo identifiers are valid");
+        devices.push(enroll(&app, &admin, nip).await?);
+    }
+    let device = |nip: &str| devices.iter().find(|d| d.nip.as_str() == nip);
+
+    // Ceremony 1: the heads of every OPD, three weeks ago; closed, mandiri running.
+    let heads: Vec<&str> = kab
+        .officials
+        .iter()
+        .filter(|o| o.is_head)
+        .map(|o| o.nip.as_str())
+        .collect();
+    let first = app
+        .create_ceremony(
+            &admin,
+            NewCeremony {
+                title: "Ikrar Netralitas ASN Pejabat Struktural".into(),
+                place: "Pendopo Kabupaten".into(),
+                starts_at: (now - Duration::days(21)).to_rfc3339(),
+                timezone: kab.timezone.into(),
+                pledge_id: pledge.id,
+                invite: Invite {
+                    opds: None,
+                    nips: Some(heads.iter().map(|s| s.to_string()).collect()),
+                    all: None,
+                },
+                mandiri_days: Some(7),
+            },
+        )
+        .await?;
+    app.open_ceremony(&admin, first).await?;
+    for (i, nip) in heads.iter().enumerate() {
+        if i % 4 == 3 {
+            continue; // absent
+        }
+        app.check_in(&admin, first, nip).await?;
+        if i % 4 != 2
+            && let Some(d) = device(nip)
+        {
+            sign(&app, first, d).await?;
+        }
+    }
+    clock.advance(Duration::hours(3));
+    app.close_ceremony(&admin, first, None).await?;
+    // Mandiri: some on time, some late, the rest stay overdue.
+    let mandiri: Vec<&&str> = heads
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 4 >= 2)
+        .map(|(_, n)| n)
+        .collect();
+    clock.advance(Duration::days(3));
+    for nip in mandiri.iter().step_by(3) {
+        if let Some(d) = device(nip) {
+            sign(&app, first, d).await?;
+        }
+    }
+    clock.advance(Duration::days(7));
+    for nip in mandiri.iter().skip(1).step_by(3) {
+        if let Some(d) = device(nip) {
+            sign(&app, first, d).await?;
+        }
+    }
+
+    // Ceremony 2: all staff of six OPDs, today, open with the hall half signed.
+    clock.set(now - Duration::hours(1));
+    let opds: Vec<String> = kab.opds.iter().take(6).map(|o| o.code.clone()).collect();
+    let second = app
+        .create_ceremony(
+            &admin,
+            NewCeremony {
+                title: "Apel Ikrar Netralitas ASN Pilkada 2024".into(),
+                place: "Lapangan Upacara Kantor Bupati".into(),
+                starts_at: (now - Duration::hours(1)).to_rfc3339(),
+                timezone: kab.timezone.into(),
+                pledge_id: pledge.id,
+                invite: Invite {
+                    opds: Some(opds.clone()),
+                    nips: None,
+                    all: None,
+                },
+                mandiri_days: Some(7),
+            },
+        )
+        .await?;
+    app.open_ceremony(&admin, second).await?;
+    let invited: Vec<&str> = kab
+        .officials
+        .iter()
+        .filter(|o| opds.contains(&o.opd_code))
+        .map(|o| o.nip.as_str())
+        .collect();
+    for (i, nip) in invited.iter().enumerate() {
+        if i % 3 == 0 {
+            continue;
+        }
+        clock.advance(Duration::seconds(7));
+        app.check_in(&admin, second, nip).await?;
+        if i % 3 == 1
+            && let Some(d) = device(nip)
+        {
+            sign(&app, second, d).await?;
+        }
+    }
+
+    // Ceremony 3: next week, still a draft.
+    app.create_ceremony(
+        &admin,
+        NewCeremony {
+            title: "Ikrar Netralitas ASN Kecamatan dan Kelurahan".into(),
+            place: "Aula Kecamatan".into(),
+            starts_at: (now + Duration::days(7)).to_rfc3339(),
+            timezone: kab.timezone.into(),
+            pledge_id: pledge.id,
+            invite: Invite {
+                opds: Some(
+                    kab.opds
+                        .iter()
+                        .filter(|o| o.code.starts_with("KEC") || o.code.starts_with("KEL"))
+                        .map(|o| o.code.clone())
+                        .collect(),
+                ),
+                nips: None,
+                all: None,
+            },
+            mandiri_days: Some(7),
+        },
+    )
+    .await?;
+
+    let token = |role: &str, ceremony: Option<CeremonyId>, opd: Option<String>| TokenRequest {
+        role: role.into(),
+        ceremony: ceremony.map(CeremonyId::get),
+        opd,
+    };
+    let supervisor_opd = opds[0].clone();
+    Ok(DemoTokens {
+        operator: app
+            .create_token(&admin, token("operator", Some(second), None))
+            .await?
+            .token,
+        operator_ceremony: second.get(),
+        supervisor: app
+            .create_token(
+                &admin,
+                token("supervisor", None, Some(supervisor_opd.clone())),
+            )
+            .await?
+            .token,
+        supervisor_opd,
+        auditor: app
+            .create_token(&admin, token("auditor", None, None))
+            .await?
+            .token,
+    })
+}
+
+async fn enroll(app: &App, admin: &Caller, nip: Identifier) -> Result<Device> {
+    let issued = app.issue_enrollment_code(admin, nip.as_str()).await?;
+    let key = keyfile::generate().map_err(|e| crate::error::Error::internal(e.to_string()))?;
+    let public = keyfile::public_key(&key);
+    let code = EnrollmentCode::parse(&issued.code).expect("issued codes parse");
+    let message = enrollment_message(&nip, &public, &code);
+    app.enroll(EnrollmentRequest {
+        nip: nip.to_string(),
+        code: issued.code,
+        public_key: public.to_base64(),
+        proof: encode_base64(&key.sign(message.as_bytes()).to_bytes()),
+    })
+    .await?;
+    Ok(Device { nip, key })
+}
+
+async fn sign(app: &App, ceremony: CeremonyId, device: &Device) -> Result<()> {
+    let issued = app.issue_statement(ceremony, device.nip.as_str()).await?;
+    let signature = device.key.sign(issued.statement.as_bytes());
+    app.submit_signature(SignatureRequest {
+        statement: issued.statement,
+        signature: encode_base64(&signature.to_bytes()),
+    })
+    .await?;
+    Ok(())
+}

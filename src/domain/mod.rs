@@ -1,0 +1,14 @@
+//! Pure rules of the registry: identifiers, key material, the documents people sign,
+//! registry entries, the ceremony state machine and the offline audit. Nothing here
+//! performs IO, reads the clock or draws randomness: callers pass those in.
+
+pub mod audit;
+pub mod ceremony;
+pub mod crypto;
+pub mod entry;
+pub mod identifier;
+pub mod ids;
+pub mod record;
+pub mod roster;
+pub mod statement;
+pub mod zone;

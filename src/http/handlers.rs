@@ -1,0 +1,280 @@
+//! Thin handlers: read the request (path, query, JSON, bearer token), call one
+//! [`App`] method, and shape its answer. No rules live here.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use futures_util::StreamExt;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::CSV_LIMIT;
+use crate::app::{
+    App, Caller, EnrollmentRequest, NewCeremony, SignatureRequest, TokenRequest, unsigned_csv,
+};
+use crate::domain::ids::CeremonyId;
+use crate::error::{Error, ErrorKind, Result};
+
+type Data = web::Data<App>;
+
+fn bearer(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))?;
+    Some(token.trim().to_string()).filter(|t| !t.is_empty())
+}
+
+async fn caller(app: &App, req: &HttpRequest) -> Result<Caller> {
+    app.authenticate(bearer(req)).await
+}
+
+fn ceremony_id(raw: &str) -> Result<CeremonyId> {
+    CeremonyId::parse(raw).map_err(|e| Error::bad_request("invalid_ceremony", e.to_string()))
+}
+
+pub async fn import_officials(
+    app: Data,
+    req: HttpRequest,
+    mut body: web::Payload,
+) -> Result<HttpResponse> {
+    let who = caller(&app, &req).await?;
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !content_type.starts_with("text/csv") {
+        return Err(Error::bad_request(
+            "unsupported_content_type",
+            "Kirim data pegawai sebagai CSV dengan header 'Content-Type: text/csv'.",
+        ));
+    }
+    let mut csv = web::BytesMut::new();
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| Error::bad_request("malformed_body", e.to_string()))?;
+        if csv.len() + chunk.len() > CSV_LIMIT {
+            return Err(Error::new(
+                ErrorKind::PayloadTooLarge,
+                "body_too_large",
+                format!(
+                    "Berkas CSV lebih dari {} MiB; bagi per OPD lalu impor bertahap.",
+                    CSV_LIMIT >> 20
+                ),
+            ));
+        }
+        csv.extend_from_slice(&chunk);
+    }
+    let report = app.import_roster(&who, &csv).await?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
+#[derive(Deserialize)]
+pub struct OpdQuery {
+    opd: Option<String>,
+}
+
+pub async fn list_officials(
+    app: Data,
+    req: HttpRequest,
+    q: web::Query<OpdQuery>,
+) -> Result<HttpResponse> {
+    let who = caller(&app, &req).await?;
+    let officials = app.officials(&who, q.into_inner().opd).await?;
+    Ok(HttpResponse::Ok().json(json!({ "officials": officials })))
+}
+
+pub async fn enrollment_code(
+    app: Data,
+    req: HttpRequest,
+    nip: web::Path<String>,
+) -> Result<HttpResponse> {
+    let who = caller(&app, &req).await?;
+    let code = app.issue_enrollment_code(&who, &nip).await?;
+    Ok(HttpResponse::Created().json(code))
+}
+
+pub async fn create_token(
+    app: Data,
+    req: HttpRequest,
+    body: web::Json<TokenRequest>,
+) -> Result<HttpResponse> {
+    let who = caller(&app, &req).await?;
+    let token = app.create_token(&who, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(token))
+}
+
+pub async fn enroll(app: Data, body: web::Json<EnrollmentRequest>) -> Result<HttpResponse> {
+    let enrolled = app.enroll(body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(enrolled))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewPledge {
+    title: String,
+    text: String,
+}
+
+pub async fn publish_pledge(
+    app: Data,
+    req: HttpRequest,
+    body: web::Json<NewPledge>,
+) -> Result<HttpResponse> {
+    let who = caller(&app, &req).await?;
+    let published = app.publish_pledge(&who, &body.title, &body.text).await?;
+    Ok(HttpResponse::Created().json(published))
+}
+
+pub async fn create_ceremony(
+    app: Data,
+    req: HttpRequest,
+    body: web::Json<NewCeremony>,
+) -> Result<HttpResponse> {
+    let who = caller(&app, &req).await?;
+    let id = app.create_ceremony(&who, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(json!({ "id": id.get() })))
+}
+
+pub async fn list_ceremonies(app: Data) -> Result<HttpResponse> {
+    Ok(HttpResponse::Ok().json(json!({ "ceremonies": app.ceremonies().await? })))
+}
+
+pub async fn ceremony_details(app: Data, id: web::Path<String>) -> Result<HttpResponse> {
+    Ok(HttpResponse::Ok().json(app.ceremony_details(ceremony_id(&id)?).await?))
+}
+
+pub async fn open_ceremony(
+    app: Data,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse> {
+    let who = caller(&app, &req).await?;
+    let invited = app.open_ceremony(&who, ceremony_id(&id)?).await?;
+    Ok(HttpResponse::Ok().json(json!({ "state": "open", "invited": invited })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NipBody {
+    nip: String,
+}
+
+pub async fn check_in(
+    app: Data,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: web::Json<NipBody>,
+) -> Result<HttpResponse> {
+    let who = caller(&app, &req).await?;
+    let index = app.check_in(&who, ceremony_id(&id)?, &body.nip).await?;
+    Ok(HttpResponse::Created().json(json!({ "index": index })))
+}
+
+pub async fn issue_statement(
+    app: Data,
+    id: web::Path<String>,
+    body: web::Json<NipBody>,
+) -> Result<HttpResponse> {
+    let issued = app.issue_statement(ceremony_id(&id)?, &body.nip).await?;
+    Ok(HttpResponse::Ok().json(issued))
+}
+
+pub async fn submit_signature(
+    app: Data,
+    body: web::Json<SignatureRequest>,
+) -> Result<HttpResponse> {
+    let receipt = app.submit_signature(body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(receipt))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CloseBody {
+    mandiri_due: Option<String>,
+}
+
+pub async fn close_ceremony(
+    app: Data,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: Option<web::Json<CloseBody>>,
+) -> Result<HttpResponse> {
+    let who = caller(&app, &req).await?;
+    let body = body.map(web::Json::into_inner).unwrap_or_default();
+    let closed = app
+        .close_ceremony(&who, ceremony_id(&id)?, body.mandiri_due.as_deref())
+        .await?;
+    Ok(HttpResponse::Ok().json(closed))
+}
+
+pub async fn report(
+    app: Data,
+    req: HttpRequest,
+    id: web::Path<String>,
+    q: web::Query<OpdQuery>,
+) -> Result<HttpResponse> {
+    let who = caller(&app, &req).await?;
+    let opds = app
+        .report(&who, ceremony_id(&id)?, q.into_inner().opd)
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "opds": opds })))
+}
+
+#[derive(Deserialize)]
+pub struct UnsignedQuery {
+    opd: Option<String>,
+    format: Option<String>,
+}
+
+pub async fn unsigned(
+    app: Data,
+    req: HttpRequest,
+    id: web::Path<String>,
+    q: web::Query<UnsignedQuery>,
+) -> Result<HttpResponse> {
+    let who = caller(&app, &req).await?;
+    let q = q.into_inner();
+    let as_csv = match q.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(other) => {
+            return Err(Error::bad_request(
+                "invalid_format",
+                format!("format '{other}' tidak dikenal; gunakan json atau csv."),
+            ));
+        }
+    };
+    let id = ceremony_id(&id)?;
+    let opds = app.unsigned(&who, id, q.opd).await?;
+    if as_csv {
+        Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"belum-tanda-tangan-upacara-{id}.csv\""),
+            ))
+            .body(unsigned_csv(&opds)))
+    } else {
+        Ok(HttpResponse::Ok().json(json!({ "opds": opds })))
+    }
+}
+
+pub async fn verify(app: Data, body: web::Json<SignatureRequest>) -> Result<HttpResponse> {
+    let body = body.into_inner();
+    Ok(HttpResponse::Ok().json(app.verify_signature(body.statement, body.signature).await?))
+}
+
+pub async fn registry_head(app: Data) -> Result<HttpResponse> {
+    Ok(HttpResponse::Ok().json(app.head().await?))
+}
+
+#[derive(Deserialize)]
+pub struct EntriesQuery {
+    start: Option<u64>,
+    limit: Option<u64>,
+}
+
+pub async fn registry_entries(app: Data, q: web::Query<EntriesQuery>) -> Result<HttpResponse> {
+    let entries = app.entries(q.start.unwrap_or(0), q.limit).await?;
+    Ok(HttpResponse::Ok().json(json!({ "entries": entries })))
+}

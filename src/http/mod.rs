@@ -1,0 +1,68 @@
+//! actix-web only: the route table ([`routes`]), thin handlers that turn requests into
+//! calls on [`crate::app::App`] and results into JSON, and (in [`error`]) the one mapping
+//! from errors to status codes.
+
+mod error;
+mod handlers;
+
+use std::net::TcpListener;
+
+use actix_web::{App as ActixApp, HttpServer, dev::Server, web};
+
+use crate::app::App;
+
+/// Largest JSON body accepted: a statement, a signature and some fields fit many times.
+pub const JSON_LIMIT: usize = 64 * 1024;
+/// Largest roster upload: about 100,000 officials.
+pub const CSV_LIMIT: usize = 16 * 1024 * 1024;
+
+/// The whole route table of version 1 of the API.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    use handlers::*;
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(JSON_LIMIT)
+            .error_handler(error::json_error),
+    )
+    .app_data(web::QueryConfig::default().error_handler(error::query_error))
+    .app_data(web::PathConfig::default().error_handler(error::path_error))
+    .service(
+        web::scope("/api")
+            .route("/officials/import", web::post().to(import_officials))
+            .route("/officials", web::get().to(list_officials))
+            .route(
+                "/officials/{nip}/enrollment-code",
+                web::post().to(enrollment_code),
+            )
+            .route("/tokens", web::post().to(create_token))
+            .route("/enroll", web::post().to(enroll))
+            .route("/pledges", web::post().to(publish_pledge))
+            .route("/ceremonies", web::post().to(create_ceremony))
+            .route("/ceremonies", web::get().to(list_ceremonies))
+            .route("/ceremonies/{id}", web::get().to(ceremony_details))
+            .route("/ceremonies/{id}/open", web::post().to(open_ceremony))
+            .route("/ceremonies/{id}/attendance", web::post().to(check_in))
+            .route(
+                "/ceremonies/{id}/statement",
+                web::post().to(issue_statement),
+            )
+            .route("/ceremonies/{id}/close", web::post().to(close_ceremony))
+            .route("/ceremonies/{id}/report", web::get().to(report))
+            .route("/ceremonies/{id}/unsigned", web::get().to(unsigned))
+            .route("/signatures", web::post().to(submit_signature))
+            .route("/verify", web::post().to(verify))
+            .route("/registry/head", web::get().to(registry_head))
+            .route("/registry/entries", web::get().to(registry_entries))
+            .default_service(web::to(error::unknown_route)),
+    );
+}
+
+/// Starts serving on an already bound listener (port 0 in tests). The returned server
+/// runs until stopped.
+pub fn serve(app: App, listener: TcpListener) -> std::io::Result<Server> {
+    let data = web::Data::new(app);
+    let server = HttpServer::new(move || ActixApp::new().app_data(data.clone()).configure(routes))
+        .listen(listener)?
+        .run();
+    Ok(server)
+}

@@ -1,0 +1,161 @@
+//! SQLite, and only SQLite: opening the data directory's database, applying the
+//! migrations in `schema/`, the single writer ([`writer`]) and every query. Knows
+//! nothing of HTTP. Reads run on pooled read-only connections; every change runs through
+//! the writer as a closure over a [`WriteTx`].
+
+mod migrate;
+mod queries;
+pub mod writer;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{Connection, OpenFlags, Transaction};
+
+pub use queries::*;
+
+use crate::error::{Error, Result};
+use writer::Writer;
+
+pub const DATABASE_FILE: &str = "pakta.sqlite3";
+
+/// Read access over one connection. Every query lives on this type (in `queries.rs`),
+/// so reads inside the writer's transaction and reads from the pool share one code path.
+pub struct Db<'c> {
+    conn: &'c Connection,
+}
+
+/// Write access inside the writer's transaction. Derefs to [`Db`] for reads that must
+/// see the transaction's own changes.
+pub struct WriteTx<'c> {
+    tx: &'c Transaction<'c>,
+}
+
+impl<'c> std::ops::Deref for WriteTx<'c> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.tx
+    }
+}
+
+impl WriteTx<'_> {
+    pub fn db(&self) -> Db<'_> {
+        Db { conn: self.tx }
+    }
+}
+
+/// The open database of one data directory.
+#[derive(Clone)]
+pub struct Store {
+    path: PathBuf,
+    writer: Writer,
+    readers: Arc<Mutex<Vec<Connection>>>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database in `dir` and brings its schema up to date.
+    pub fn open(dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            Error::internal(format!(
+                "Tidak dapat membuat direktori data {}: {e}. Periksa izin tulis atau pilih --data lain.",
+                dir.display()
+            ))
+        })?;
+        let path = dir.join(DATABASE_FILE);
+        let mut conn = Connection::open(&path)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = FULL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA busy_timeout = 5000;",
+        )?;
+        migrate::apply(&mut conn)?;
+        let writer = Writer::start(conn)
+            .map_err(|e| Error::internal(format!("Tidak dapat memulai penulis registri: {e}")))?;
+        Ok(Store {
+            path,
+            writer,
+            readers: Arc::new(Mutex::new(Vec::new())),
+        })
+    }
+
+    pub fn writer(&self) -> &Writer {
+        &self.writer
+    }
+
+    /// Opens the database of an existing data directory for reading only (the offline
+    /// audit and export): never creates, never migrates, never writes.
+    pub fn open_read_only(dir: &Path) -> Result<Connection> {
+        let path = dir.join(DATABASE_FILE);
+        if !path.exists() {
+            return Err(Error::not_found(
+                "no_registry",
+                format!(
+                    "No registry at {}: give the --data directory that `pakta serve` uses.",
+                    path.display()
+                ),
+            ));
+        }
+        Ok(Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?)
+    }
+
+    fn reader(&self) -> Result<Connection> {
+        if let Some(conn) = self.readers.lock().expect("reader pool poisoned").pop() {
+            return Ok(conn);
+        }
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.execute_batch("PRAGMA busy_timeout = 5000;")?;
+        Ok(conn)
+    }
+
+    /// Runs a read on a pooled connection, synchronously.
+    pub fn read_blocking<T>(&self, f: impl FnOnce(&Db<'_>) -> Result<T>) -> Result<T> {
+        let conn = self.reader()?;
+        let out = f(&Db { conn: &conn });
+        self.readers
+            .lock()
+            .expect("reader pool poisoned")
+            .push(conn);
+        out
+    }
+
+    /// Runs a read off the async executor, so a slow query never stalls other requests.
+    pub async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Db<'_>) -> Result<T> + Send + 'static,
+    {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || store.read_blocking(f))
+            .await
+            .map_err(|_| Error::internal("Pembacaan registri terhenti; coba lagi."))?
+    }
+
+    pub async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut WriteTx<'_>) -> Result<T> + Send + 'static,
+    {
+        self.writer.write(f).await
+    }
+
+    pub fn write_blocking<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut WriteTx<'_>) -> Result<T> + Send + 'static,
+    {
+        self.writer.write_blocking(f)
+    }
+}
+
+impl<'c> Db<'c> {
+    pub fn over(conn: &'c Connection) -> Db<'c> {
+        Db { conn }
+    }
+}

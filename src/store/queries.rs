@@ -1,0 +1,899 @@
+//! Every SQL statement of the application, as methods on [`Db`] (reads) and
+//! [`WriteTx`] (writes), with the row types they return. Values are parsed into domain
+//! types on the way out, so the rest of the code never sees raw columns.
+
+use chrono::{DateTime, Utc};
+use rusqlite::types::Type;
+use rusqlite::{OptionalExtension, Row, params};
+
+use super::{Db, WriteTx};
+use crate::domain::ceremony::{CeremonyState, InviteeFacts};
+use crate::domain::crypto::{KeyFingerprint, PublicKey, Sha256Hash};
+use crate::domain::entry::{Entry, EntryBody, SigningMode, entry_hash};
+use crate::domain::identifier::{Category, Identifier, OpdCode};
+use crate::domain::ids::{CeremonyId, PledgeId, SubjectId};
+use crate::domain::record::{format_time, parse_time};
+use crate::domain::zone::Zone;
+use crate::error::Result;
+
+/// Turns a stored value that no longer parses into a storage error rather than a panic.
+fn column<T, E: std::fmt::Display>(index: usize, parsed: Result<T, E>) -> rusqlite::Result<T> {
+    parsed.map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(index, Type::Text, e.to_string().into())
+    })
+}
+
+fn time_col(row: &Row, index: usize) -> rusqlite::Result<DateTime<Utc>> {
+    column(index, parse_time(&row.get::<_, String>(index)?))
+}
+
+fn opt_time_col(row: &Row, index: usize) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    row.get::<_, Option<String>>(index)?
+        .map(|t| column(index, parse_time(&t)))
+        .transpose()
+}
+
+fn subject_col(row: &Row, index: usize) -> rusqlite::Result<SubjectId> {
+    column(index, SubjectId::parse(&row.get::<_, String>(index)?))
+}
+
+fn hash_col(row: &Row, index: usize) -> rusqlite::Result<Sha256Hash> {
+    column(
+        index,
+        Sha256Hash::from_slice(&row.get::<_, Vec<u8>>(index)?).ok_or("not 32 bytes"),
+    )
+}
+
+fn mode_col(row: &Row, index: usize) -> rusqlite::Result<SigningMode> {
+    column(index, SigningMode::parse(&row.get::<_, String>(index)?))
+}
+
+#[derive(Debug, Clone)]
+pub struct Official {
+    pub subject: SubjectId,
+    pub nip: Identifier,
+    pub category: Category,
+    pub name: String,
+    pub position: String,
+    pub rank: Option<String>,
+    pub opd_code: OpdCode,
+    pub opd_name: String,
+}
+
+const OFFICIAL_COLUMNS: &str =
+    "o.subject, o.nip, o.category, o.name, o.position, o.rank, o.opd_code, d.name";
+
+fn official_row(row: &Row) -> rusqlite::Result<Official> {
+    Ok(Official {
+        subject: subject_col(row, 0)?,
+        nip: column(1, Identifier::parse_any(&row.get::<_, String>(1)?))?,
+        category: column(2, Category::parse(&row.get::<_, String>(2)?))?,
+        name: row.get(3)?,
+        position: row.get(4)?,
+        rank: row.get(5)?,
+        opd_code: column(6, OpdCode::parse(&row.get::<_, String>(6)?))?,
+        opd_name: row.get(7)?,
+    })
+}
+
+#[derive(Debug, Clone)]
+pub struct KeyRow {
+    pub subject: SubjectId,
+    pub key: PublicKey,
+    pub enrolled_idx: u64,
+    pub revoked_idx: Option<u64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CodeRow {
+    pub subject: SubjectId,
+    pub expires_at: DateTime<Utc>,
+    pub used: bool,
+    pub superseded: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Pledge {
+    pub id: PledgeId,
+    pub title: String,
+    pub text: String,
+    pub sha256: Sha256Hash,
+    pub published_idx: u64,
+    pub published_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Ceremony {
+    pub id: CeremonyId,
+    pub title: String,
+    pub place: String,
+    pub starts_at: DateTime<Utc>,
+    pub zone: Zone,
+    pub pledge_id: PledgeId,
+    pub invite: String,
+    pub mandiri_days: u32,
+    pub state: CeremonyState,
+    pub mandiri_due: Option<DateTime<Utc>>,
+}
+
+const CEREMONY_COLUMNS: &str =
+    "id, title, place, starts_at, timezone, pledge_id, invite, mandiri_days, state, mandiri_due";
+
+fn ceremony_row(row: &Row) -> rusqlite::Result<Ceremony> {
+    Ok(Ceremony {
+        id: column(0, CeremonyId::new(row.get(0)?).ok_or("id 0"))?,
+        title: row.get(1)?,
+        place: row.get(2)?,
+        starts_at: time_col(row, 3)?,
+        zone: column(4, Zone::parse(&row.get::<_, String>(4)?))?,
+        pledge_id: column(5, PledgeId::new(row.get(5)?).ok_or("id 0"))?,
+        invite: row.get(6)?,
+        mandiri_days: row.get(7)?,
+        state: column(
+            8,
+            CeremonyState::parse(&row.get::<_, String>(8)?).ok_or("unknown state"),
+        )?,
+        mandiri_due: opt_time_col(row, 9)?,
+    })
+}
+
+/// One invitee of a ceremony, with the current roster data and what happened so far.
+#[derive(Debug, Clone)]
+pub struct Invitee {
+    pub official: Official,
+    pub facts: InviteeFacts,
+}
+
+#[derive(Debug, Clone)]
+pub struct IssuedStatement {
+    pub text: String,
+    pub ceremony: CeremonyId,
+    pub subject: SubjectId,
+    pub mode: SigningMode,
+    pub fingerprint: KeyFingerprint,
+    pub expires_at: DateTime<Utc>,
+    pub used_idx: Option<u64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SignatureRow {
+    pub idx: u64,
+    pub ceremony: CeremonyId,
+    pub subject: SubjectId,
+    pub mode: SigningMode,
+    pub fingerprint: KeyFingerprint,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoredEntry {
+    pub index: u64,
+    pub hash: Sha256Hash,
+    pub bytes: Vec<u8>,
+}
+
+/// What the roster upsert did with one row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upserted {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+impl Db<'_> {
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn official_by_nip(&self, nip: &Identifier) -> Result<Option<Official>> {
+        let sql = format!(
+            "SELECT {OFFICIAL_COLUMNS} FROM officials o JOIN opds d ON d.code = o.opd_code WHERE o.nip = ?1"
+        );
+        Ok(self
+            .conn
+            .query_row(&sql, [nip.as_str()], official_row)
+            .optional()?)
+    }
+
+    pub fn official_by_subject(&self, subject: &SubjectId) -> Result<Option<Official>> {
+        let sql = format!(
+            "SELECT {OFFICIAL_COLUMNS} FROM officials o JOIN opds d ON d.code = o.opd_code WHERE o.subject = ?1"
+        );
+        Ok(self
+            .conn
+            .query_row(&sql, [subject.to_hex()], official_row)
+            .optional()?)
+    }
+
+    /// The roster with each official's key status, optionally for one OPD, by unit then name.
+    pub fn officials(&self, opd: Option<&OpdCode>) -> Result<Vec<(Official, bool)>> {
+        let sql = format!(
+            "SELECT {OFFICIAL_COLUMNS},
+                    EXISTS (SELECT 1 FROM keys k WHERE k.subject = o.subject AND k.revoked_idx IS NULL)
+             FROM officials o JOIN opds d ON d.code = o.opd_code
+             WHERE ?1 IS NULL OR o.opd_code = ?1
+             ORDER BY o.opd_code, o.name, o.nip"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map([opd.map(OpdCode::as_str)], |r| {
+            Ok((official_row(r)?, r.get::<_, bool>(8)?))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn opd_name(&self, code: &OpdCode) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT name FROM opds WHERE code = ?1",
+                [code.as_str()],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    pub fn active_key(&self, subject: &SubjectId) -> Result<Option<PublicKey>> {
+        let bytes: Option<Vec<u8>> = self
+            .conn
+            .query_row(
+                "SELECT public_key FROM keys WHERE subject = ?1 AND revoked_idx IS NULL",
+                [subject.to_hex()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(bytes.and_then(|b| {
+            let array: [u8; 32] = b.try_into().ok()?;
+            PublicKey::from_bytes(&array).ok()
+        }))
+    }
+
+    pub fn key(&self, fingerprint: &KeyFingerprint) -> Result<Option<KeyRow>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT subject, public_key, enrolled_idx, revoked_idx FROM keys WHERE fingerprint = ?1",
+                [fingerprint.to_hex()],
+                |r| {
+                    let bytes: Vec<u8> = r.get(1)?;
+                    let array: [u8; 32] = column(1, bytes.try_into().map_err(|_| "not 32 bytes"))?;
+                    Ok(KeyRow {
+                        subject: subject_col(r, 0)?,
+                        key: column(1, PublicKey::from_bytes(&array))?,
+                        enrolled_idx: r.get(2)?,
+                        revoked_idx: r.get(3)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    pub fn enrollment_code(&self, code_sha256: &Sha256Hash) -> Result<Option<CodeRow>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT subject, expires_at, used_at IS NOT NULL, superseded
+                 FROM enrollment_codes WHERE code_sha256 = ?1",
+                [&code_sha256.0[..]],
+                |r| {
+                    Ok(CodeRow {
+                        subject: subject_col(r, 0)?,
+                        expires_at: time_col(r, 1)?,
+                        used: r.get(2)?,
+                        superseded: r.get(3)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    pub fn pledge(&self, id: PledgeId) -> Result<Option<Pledge>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id, title, text, sha256, published_idx, published_at FROM pledges WHERE id = ?1",
+                [id.get()],
+                |r| {
+                    Ok(Pledge {
+                        id: column(0, PledgeId::new(r.get(0)?).ok_or("id 0"))?,
+                        title: r.get(1)?,
+                        text: r.get(2)?,
+                        sha256: hash_col(r, 3)?,
+                        published_idx: r.get(4)?,
+                        published_at: time_col(r, 5)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    pub fn next_pledge_id(&self) -> Result<PledgeId> {
+        let max: u64 =
+            self.conn
+                .query_row("SELECT COALESCE(MAX(id), 0) FROM pledges", [], |r| r.get(0))?;
+        Ok(PledgeId::new(max + 1).expect("max + 1 is positive"))
+    }
+
+    pub fn ceremony(&self, id: CeremonyId) -> Result<Option<Ceremony>> {
+        let sql = format!("SELECT {CEREMONY_COLUMNS} FROM ceremonies WHERE id = ?1");
+        Ok(self
+            .conn
+            .query_row(&sql, [id.get()], ceremony_row)
+            .optional()?)
+    }
+
+    pub fn ceremonies(&self) -> Result<Vec<Ceremony>> {
+        let sql = format!("SELECT {CEREMONY_COLUMNS} FROM ceremonies ORDER BY id");
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map([], ceremony_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// What is known about one official in one ceremony; None if not invited.
+    pub fn invitee_facts(
+        &self,
+        ceremony: CeremonyId,
+        subject: &SubjectId,
+    ) -> Result<Option<InviteeFacts>> {
+        let sql = format!("{INVITEE_FACTS_SQL} WHERE i.ceremony_id = ?1 AND i.subject = ?2");
+        Ok(self
+            .conn
+            .query_row(&sql, params![ceremony.get(), subject.to_hex()], |r| {
+                facts_row(r, 0)
+            })
+            .optional()?)
+    }
+
+    /// Every invitee of a ceremony with current roster data, optionally for one OPD
+    /// (their current unit), ordered by unit and name.
+    pub fn invitees(&self, ceremony: CeremonyId, opd: Option<&OpdCode>) -> Result<Vec<Invitee>> {
+        let sql = format!(
+            "SELECT a.checked_in, a.signed_mode, a.signed_at, a.mandiri_due, {OFFICIAL_COLUMNS}
+             FROM ({INVITEE_FACTS_SQL} WHERE i.ceremony_id = ?1) a
+             JOIN officials o ON o.subject = a.subject
+             JOIN opds d ON d.code = o.opd_code
+             WHERE ?2 IS NULL OR o.opd_code = ?2
+             ORDER BY o.opd_code, o.name, o.nip"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(params![ceremony.get(), opd.map(OpdCode::as_str)], |r| {
+            Ok(Invitee {
+                facts: facts_row(r, 0)?,
+                official: official_row_at(r, 4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Invitees with no signature for the ceremony: those whom closing routes to mandiri.
+    pub fn unsigned_invitees(&self, ceremony: CeremonyId) -> Result<Vec<SubjectId>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT i.subject FROM invitees i
+             LEFT JOIN signatures s ON s.ceremony_id = i.ceremony_id AND s.subject = i.subject
+             WHERE i.ceremony_id = ?1 AND s.subject IS NULL ORDER BY i.subject",
+        )?;
+        let rows = stmt.query_map([ceremony.get()], |r| subject_col(r, 0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn subjects_in_opds(&self, opds: &[OpdCode]) -> Result<Vec<SubjectId>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT subject FROM officials WHERE opd_code = ?1")?;
+        let mut out = Vec::new();
+        for opd in opds {
+            let rows = stmt.query_map([opd.as_str()], |r| subject_col(r, 0))?;
+            for row in rows {
+                out.push(row?);
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn all_subjects(&self) -> Result<Vec<SubjectId>> {
+        let mut stmt = self.conn.prepare("SELECT subject FROM officials")?;
+        let rows = stmt.query_map([], |r| subject_col(r, 0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn issued_statement(&self, sha256: &Sha256Hash) -> Result<Option<IssuedStatement>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT text, ceremony_id, subject, mode, fingerprint, expires_at, used_idx
+                 FROM issued_statements WHERE sha256 = ?1",
+                [&sha256.0[..]],
+                |r| {
+                    Ok(IssuedStatement {
+                        text: r.get(0)?,
+                        ceremony: column(1, CeremonyId::new(r.get(1)?).ok_or("id 0"))?,
+                        subject: subject_col(r, 2)?,
+                        mode: mode_col(r, 3)?,
+                        fingerprint: column(4, KeyFingerprint::parse(&r.get::<_, String>(4)?))?,
+                        expires_at: time_col(r, 5)?,
+                        used_idx: r.get(6)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    pub fn signature_by_statement(&self, sha256: &Sha256Hash) -> Result<Option<SignatureRow>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT idx, ceremony_id, subject, mode, fingerprint, at
+                 FROM signatures WHERE statement_sha256 = ?1",
+                [&sha256.0[..]],
+                |r| {
+                    Ok(SignatureRow {
+                        idx: r.get(0)?,
+                        ceremony: column(1, CeremonyId::new(r.get(1)?).ok_or("id 0"))?,
+                        subject: subject_col(r, 2)?,
+                        mode: mode_col(r, 3)?,
+                        fingerprint: column(4, KeyFingerprint::parse(&r.get::<_, String>(4)?))?,
+                        at: time_col(r, 5)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    pub fn document(&self, sha256: &Sha256Hash) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT text FROM documents WHERE sha256 = ?1",
+                [&sha256.0[..]],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    pub fn token(&self, sha256: &Sha256Hash) -> Result<Option<(String, Option<String>)>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT role, scope FROM tokens WHERE token_sha256 = ?1",
+                [&sha256.0[..]],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    /// Number of entries and the hash of the last one.
+    pub fn log_head(&self) -> Result<(u64, Option<Sha256Hash>)> {
+        let last = self
+            .conn
+            .query_row(
+                "SELECT idx, hash FROM log ORDER BY idx DESC LIMIT 1",
+                [],
+                |r| Ok((r.get::<_, u64>(0)?, hash_col(r, 1)?)),
+            )
+            .optional()?;
+        Ok(match last {
+            Some((idx, hash)) => (idx + 1, Some(hash)),
+            None => (0, None),
+        })
+    }
+
+    pub fn log_entries(&self, start: u64, limit: u64) -> Result<Vec<StoredEntry>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT idx, hash, bytes FROM log WHERE idx >= ?1 ORDER BY idx LIMIT ?2")?;
+        let rows = stmt.query_map(params![start, limit], |r| {
+            Ok(StoredEntry {
+                index: r.get(0)?,
+                hash: hash_col(r, 1)?,
+                bytes: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Streams the whole log in storage order, one entry at a time, so an audit of any
+    /// size runs in constant memory.
+    pub fn for_each_entry(
+        &self,
+        mut visit: impl FnMut(StoredEntry) -> Result<(), crate::error::Error>,
+    ) -> Result<()> {
+        // Ordered by rowid, which is idx: reading in physical order lets the audit see
+        // entries exactly as stored, gaps and all.
+        let mut stmt = self
+            .conn
+            .prepare("SELECT idx, hash, bytes FROM log ORDER BY idx")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            visit(StoredEntry {
+                index: r.get(0)?,
+                hash: hash_col(r, 1)?,
+                bytes: r.get(2)?,
+            })?;
+        }
+        Ok(())
+    }
+}
+
+const INVITEE_FACTS_SQL: &str = "
+    SELECT a.subject IS NOT NULL AS checked_in,
+           s.mode AS signed_mode, s.at AS signed_at, m.due AS mandiri_due,
+           i.subject AS subject
+    FROM invitees i
+    LEFT JOIN attendance a ON a.ceremony_id = i.ceremony_id AND a.subject = i.subject
+    LEFT JOIN signatures s ON s.ceremony_id = i.ceremony_id AND s.subject = i.subject
+    LEFT JOIN mandiri m ON m.ceremony_id = i.ceremony_id AND m.subject = i.subject";
+
+fn facts_row(r: &Row, at: usize) -> rusqlite::Result<InviteeFacts> {
+    let mode: Option<String> = r.get(at + 1)?;
+    let signature = match mode {
+        Some(mode) => Some((
+            column(at + 1, SigningMode::parse(&mode))?,
+            time_col(r, at + 2)?,
+        )),
+        None => None,
+    };
+    Ok(InviteeFacts {
+        checked_in: r.get(at)?,
+        signature,
+        mandiri_due: opt_time_col(r, at + 3)?,
+    })
+}
+
+fn official_row_at(r: &Row, at: usize) -> rusqlite::Result<Official> {
+    Ok(Official {
+        subject: subject_col(r, at)?,
+        nip: column(at + 1, Identifier::parse_any(&r.get::<_, String>(at + 1)?))?,
+        category: column(at + 2, Category::parse(&r.get::<_, String>(at + 2)?))?,
+        name: r.get(at + 3)?,
+        position: r.get(at + 4)?,
+        rank: r.get(at + 5)?,
+        opd_code: column(at + 6, OpdCode::parse(&r.get::<_, String>(at + 6)?))?,
+        opd_name: r.get(at + 7)?,
+    })
+}
+
+/// An entry just appended.
+#[derive(Debug, Clone, Copy)]
+pub struct Appended {
+    pub index: u64,
+    pub hash: Sha256Hash,
+}
+
+impl WriteTx<'_> {
+    /// Appends one entry after the current head. The only way anything enters the log.
+    pub fn append(&mut self, time: DateTime<Utc>, body: EntryBody) -> Result<Appended> {
+        let (size, head) = self.db().log_head()?;
+        let entry = Entry {
+            index: size,
+            time,
+            prev: head.unwrap_or(Sha256Hash::ZERO),
+            body,
+        };
+        let bytes = entry.encode();
+        let hash = entry_hash(&bytes);
+        self.execute(
+            "INSERT INTO log (idx, hash, bytes) VALUES (?1, ?2, ?3)",
+            params![size, &hash.0[..], bytes],
+        )?;
+        Ok(Appended { index: size, hash })
+    }
+
+    pub fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
+        self.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    pub fn upsert_opd(&mut self, code: &OpdCode, name: &str) -> Result<()> {
+        self.execute(
+            "INSERT INTO opds (code, name) VALUES (?1, ?2)
+             ON CONFLICT (code) DO UPDATE SET name = excluded.name",
+            params![code.as_str(), name],
+        )?;
+        Ok(())
+    }
+
+    /// Creates or updates one official by identifier. Signatures are untouched: they keep
+    /// the unit they were made in.
+    #[allow(clippy::too_many_arguments)]
+    pub fn upsert_official(
+        &mut self,
+        new_subject: SubjectId,
+        nip: &Identifier,
+        category: Category,
+        name: &str,
+        position: &str,
+        rank: Option<&str>,
+        opd: &OpdCode,
+        now: DateTime<Utc>,
+    ) -> Result<Upserted> {
+        let existing = self.db().official_by_nip(nip)?;
+        match existing {
+            None => {
+                self.execute(
+                    "INSERT INTO officials (subject, nip, category, name, position, rank, opd_code, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    params![
+                        new_subject.to_hex(),
+                        nip.as_str(),
+                        category.as_str(),
+                        name,
+                        position,
+                        rank,
+                        opd.as_str(),
+                        format_time(now)
+                    ],
+                )?;
+                Ok(Upserted::Created)
+            }
+            Some(old)
+                if old.category == category
+                    && old.name == name
+                    && old.position == position
+                    && old.rank.as_deref() == rank
+                    && old.opd_code == *opd =>
+            {
+                Ok(Upserted::Unchanged)
+            }
+            Some(old) => {
+                self.execute(
+                    "UPDATE officials SET category = ?2, name = ?3, position = ?4, rank = ?5,
+                            opd_code = ?6, updated_at = ?7
+                     WHERE subject = ?1",
+                    params![
+                        old.subject.to_hex(),
+                        category.as_str(),
+                        name,
+                        position,
+                        rank,
+                        opd.as_str(),
+                        format_time(now)
+                    ],
+                )?;
+                Ok(Upserted::Updated)
+            }
+        }
+    }
+
+    /// Stores a new code for an official; any earlier unused code of theirs stops working,
+    /// so only the most recently printed card is valid.
+    pub fn insert_enrollment_code(
+        &mut self,
+        code_sha256: &Sha256Hash,
+        subject: &SubjectId,
+        issued_at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.execute(
+            "UPDATE enrollment_codes SET superseded = 1 WHERE subject = ?1 AND used_at IS NULL",
+            [subject.to_hex()],
+        )?;
+        self.execute(
+            "INSERT INTO enrollment_codes (code_sha256, subject, issued_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![
+                &code_sha256.0[..],
+                subject.to_hex(),
+                format_time(issued_at),
+                format_time(expires_at)
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub fn use_enrollment_code(
+        &mut self,
+        code_sha256: &Sha256Hash,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.execute(
+            "UPDATE enrollment_codes SET used_at = ?2 WHERE code_sha256 = ?1",
+            params![&code_sha256.0[..], format_time(now)],
+        )?;
+        Ok(())
+    }
+
+    pub fn insert_key(&mut self, subject: &SubjectId, key: &PublicKey, idx: u64) -> Result<()> {
+        self.execute(
+            "INSERT INTO keys (fingerprint, subject, public_key, enrolled_idx) VALUES (?1, ?2, ?3, ?4)",
+            params![key.fingerprint().to_hex(), subject.to_hex(), &key.to_bytes()[..], idx],
+        )?;
+        Ok(())
+    }
+
+    pub fn revoke_key(&mut self, fingerprint: &KeyFingerprint, idx: u64) -> Result<()> {
+        self.execute(
+            "UPDATE keys SET revoked_idx = ?2 WHERE fingerprint = ?1",
+            params![fingerprint.to_hex(), idx],
+        )?;
+        Ok(())
+    }
+
+    pub fn insert_document(&mut self, sha256: &Sha256Hash, kind: &str, text: &str) -> Result<()> {
+        self.execute(
+            "INSERT OR IGNORE INTO documents (sha256, kind, text) VALUES (?1, ?2, ?3)",
+            params![&sha256.0[..], kind, text],
+        )?;
+        Ok(())
+    }
+
+    pub fn insert_pledge(
+        &mut self,
+        id: PledgeId,
+        title: &str,
+        text: &str,
+        sha256: &Sha256Hash,
+        idx: u64,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.execute(
+            "INSERT INTO pledges (id, title, text, sha256, published_idx, published_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![id.get(), title, text, &sha256.0[..], idx, format_time(at)],
+        )?;
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn insert_ceremony(
+        &mut self,
+        title: &str,
+        place: &str,
+        starts_at: DateTime<Utc>,
+        zone: Zone,
+        pledge: PledgeId,
+        invite_json: &str,
+        mandiri_days: u32,
+        now: DateTime<Utc>,
+    ) -> Result<CeremonyId> {
+        self.execute(
+            "INSERT INTO ceremonies (title, place, starts_at, timezone, pledge_id, invite, mandiri_days, state, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'draft', ?8)",
+            params![
+                title,
+                place,
+                format_time(starts_at),
+                zone.iana(),
+                pledge.get(),
+                invite_json,
+                mandiri_days,
+                format_time(now)
+            ],
+        )?;
+        let id = u64::try_from(self.last_insert_rowid()).expect("rowids are positive");
+        Ok(CeremonyId::new(id).expect("rowids start at 1"))
+    }
+
+    pub fn open_ceremony(
+        &mut self,
+        id: CeremonyId,
+        idx: u64,
+        invitees: &[SubjectId],
+    ) -> Result<()> {
+        self.execute(
+            "UPDATE ceremonies SET state = 'open', opened_idx = ?2 WHERE id = ?1",
+            params![id.get(), idx],
+        )?;
+        let mut stmt = self.prepare_cached(
+            "INSERT OR IGNORE INTO invitees (ceremony_id, subject) VALUES (?1, ?2)",
+        )?;
+        for subject in invitees {
+            stmt.execute(params![id.get(), subject.to_hex()])?;
+        }
+        Ok(())
+    }
+
+    pub fn close_ceremony(&mut self, id: CeremonyId, idx: u64, due: DateTime<Utc>) -> Result<()> {
+        self.execute(
+            "UPDATE ceremonies SET state = 'closed', closed_idx = ?2, mandiri_due = ?3 WHERE id = ?1",
+            params![id.get(), idx, format_time(due)],
+        )?;
+        Ok(())
+    }
+
+    pub fn insert_attendance(
+        &mut self,
+        ceremony: CeremonyId,
+        subject: &SubjectId,
+        idx: u64,
+        at: DateTime<Utc>,
+        method: &str,
+    ) -> Result<()> {
+        self.execute(
+            "INSERT INTO attendance (ceremony_id, subject, idx, at, method) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![ceremony.get(), subject.to_hex(), idx, format_time(at), method],
+        )?;
+        Ok(())
+    }
+
+    pub fn insert_mandiri(
+        &mut self,
+        ceremony: CeremonyId,
+        subject: &SubjectId,
+        idx: u64,
+        due: DateTime<Utc>,
+    ) -> Result<()> {
+        self.prepare_cached(
+            "INSERT INTO mandiri (ceremony_id, subject, idx, due) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![
+            ceremony.get(),
+            subject.to_hex(),
+            idx,
+            format_time(due)
+        ])?;
+        Ok(())
+    }
+
+    pub fn insert_issued_statement(
+        &mut self,
+        sha256: &Sha256Hash,
+        text: &str,
+        issued: &IssuedStatement,
+    ) -> Result<()> {
+        self.execute(
+            "INSERT INTO issued_statements (sha256, text, ceremony_id, subject, mode, fingerprint, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                &sha256.0[..],
+                text,
+                issued.ceremony.get(),
+                issued.subject.to_hex(),
+                issued.mode.as_str(),
+                issued.fingerprint.to_hex(),
+                format_time(issued.expires_at)
+            ],
+        )?;
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn insert_signature(
+        &mut self,
+        statement_sha256: &Sha256Hash,
+        ceremony: CeremonyId,
+        subject: &SubjectId,
+        mode: SigningMode,
+        fingerprint: &KeyFingerprint,
+        opd: &OpdCode,
+        idx: u64,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.prepare_cached("UPDATE issued_statements SET used_idx = ?2 WHERE sha256 = ?1")?
+            .execute(params![&statement_sha256.0[..], idx])?;
+        self.prepare_cached(
+            "INSERT INTO signatures (ceremony_id, subject, idx, at, mode, statement_sha256, fingerprint, opd_code)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?
+        .execute(params![
+            ceremony.get(),
+            subject.to_hex(),
+            idx,
+            format_time(at),
+            mode.as_str(),
+            &statement_sha256.0[..],
+            fingerprint.to_hex(),
+            opd.as_str()
+        ])?;
+        Ok(())
+    }
+
+    pub fn insert_token(
+        &mut self,
+        sha256: &Sha256Hash,
+        role: &str,
+        scope: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.execute(
+            "INSERT INTO tokens (token_sha256, role, scope, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![&sha256.0[..], role, scope, format_time(now)],
+        )?;
+        Ok(())
+    }
+}
