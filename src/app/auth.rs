@@ -128,7 +128,7 @@ impl App {
                     self.store.read(move |db| db.opd_name(&code)).await?
                 };
                 if known.is_none() {
-                    return Err(Error::not_found(
+                    return Err(Error::bad_request(
                         "unknown_opd",
                         format!(
                             "OPD {code} tidak ada di data pegawai. Impor data pegawai OPD itu dahulu."

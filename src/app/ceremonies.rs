@@ -118,7 +118,9 @@ pub struct NewCeremony {
     pub title: String,
     pub place: String,
     pub starts_at: String,
-    pub timezone: String,
+    /// Defaults to the instansi's zone.
+    #[serde(default)]
+    pub timezone: Option<String>,
     pub pledge_id: u64,
     pub invite: Invite,
     #[serde(default)]
@@ -246,8 +248,11 @@ impl App {
                 )
             })?
             .with_timezone(&Utc);
-        let zone = Zone::parse(&new.timezone)
-            .map_err(|e| Error::bad_request("invalid_timezone", e.to_string()))?;
+        let zone = match &new.timezone {
+            Some(name) => Zone::parse(name)
+                .map_err(|e| Error::bad_request("invalid_timezone", e.to_string()))?,
+            None => self.config.zone,
+        };
         let pledge = PledgeId::new(new.pledge_id).ok_or_else(|| {
             Error::bad_request(
                 "invalid_pledge",

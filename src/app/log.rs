@@ -24,7 +24,23 @@ pub struct EntryView {
     pub bytes: String,
 }
 
+/// Who runs this registry and in which zone its people read times.
+#[derive(Debug, Clone, Serialize)]
+pub struct Info {
+    pub instansi: String,
+    pub timezone: &'static str,
+    pub timezone_abbreviation: &'static str,
+}
+
 impl App {
+    pub fn info(&self) -> Info {
+        Info {
+            instansi: self.config.instansi.clone(),
+            timezone: self.config.zone.iana(),
+            timezone_abbreviation: self.config.zone.abbreviation(),
+        }
+    }
+
     pub async fn head(&self) -> Result<Head> {
         let (size, head) = self.store.read(|db| db.log_head()).await?;
         Ok(Head {

@@ -23,7 +23,7 @@ pub use ceremonies::{
     CeremonyDetails, CeremonySummary, ClosedCeremony, Invite, NewCeremony, PublishedPledge,
 };
 pub use enrollment::{Enrolled, EnrollmentRequest, IssuedCode};
-pub use log::{EntryView, Head, MAX_PAGE};
+pub use log::{EntryView, Head, Info, MAX_PAGE};
 pub use reports::{OpdReport, OpdUnsigned, UnsignedOfficial, unsigned_csv};
 pub use roster::{ImportReport, OfficialView};
 pub use setup::{Started, log_key_path};

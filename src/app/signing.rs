@@ -70,11 +70,8 @@ impl App {
             .write(move |w| {
                 let c = ceremony_in(&w.db(), ceremony)?;
                 let official = w.db().official_by_nip(&nip)?.ok_or_else(|| unknown_official(&nip))?;
-                let facts = w
-                    .db()
-                    .invitee_facts(ceremony, &official.subject)?
-                    .ok_or(Refusal::NotInvited)?;
-                let mode = signing_mode(c.state, &facts)?;
+                let facts = w.db().invitee_facts(ceremony, &official.subject)?;
+                let mode = signing_mode(c.state, facts.as_ref())?;
                 let key = w.db().active_key(&official.subject)?.ok_or(Refusal::NoKey)?;
                 let pledge = w
                     .db()
@@ -162,11 +159,8 @@ impl App {
                     return Err(revoked_key());
                 }
                 let ceremony = ceremony_in(&w.db(), issued.ceremony)?;
-                let facts = w
-                    .db()
-                    .invitee_facts(issued.ceremony, &issued.subject)?
-                    .ok_or(Refusal::NotInvited)?;
-                let mode_now = signing_mode(ceremony.state, &facts)?;
+                let facts = w.db().invitee_facts(issued.ceremony, &issued.subject)?;
+                let mode_now = signing_mode(ceremony.state, facts.as_ref())?;
                 if mode_now != issued.mode {
                     return Err(Error::conflict(
                         "statement_mode_changed",
@@ -204,7 +198,9 @@ impl App {
                     now,
                 )?;
                 let late = issued.mode == SigningMode::Mandiri
-                    && facts.mandiri_due.is_some_and(|due| is_late(due, now));
+                    && facts
+                        .and_then(|f| f.mandiri_due)
+                        .is_some_and(|due| is_late(due, now));
                 Ok(Receipt {
                     index: entry.index,
                     entry_hash: entry.hash.to_hex(),

@@ -86,7 +86,7 @@ pub async fn load(store: &Store, config: &Config, now: DateTime<Utc>) -> Result<
                 title: "Ikrar Netralitas ASN Pejabat Struktural".into(),
                 place: "Pendopo Kabupaten".into(),
                 starts_at: (now - Duration::days(21)).to_rfc3339(),
-                timezone: kab.timezone.into(),
+                timezone: Some(kab.timezone.into()),
                 pledge_id: pledge.id,
                 invite: Invite {
                     opds: None,
@@ -141,7 +141,7 @@ pub async fn load(store: &Store, config: &Config, now: DateTime<Utc>) -> Result<
                 title: "Apel Ikrar Netralitas ASN Pilkada 2024".into(),
                 place: "Lapangan Upacara Kantor Bupati".into(),
                 starts_at: (now - Duration::hours(1)).to_rfc3339(),
-                timezone: kab.timezone.into(),
+                timezone: Some(kab.timezone.into()),
                 pledge_id: pledge.id,
                 invite: Invite {
                     opds: Some(opds.clone()),
@@ -179,7 +179,7 @@ pub async fn load(store: &Store, config: &Config, now: DateTime<Utc>) -> Result<
             title: "Ikrar Netralitas ASN Kecamatan dan Kelurahan".into(),
             place: "Aula Kecamatan".into(),
             starts_at: (now + Duration::days(7)).to_rfc3339(),
-            timezone: kab.timezone.into(),
+            timezone: Some(kab.timezone.into()),
             pledge_id: pledge.id,
             invite: Invite {
                 opds: Some(

@@ -112,9 +112,16 @@ pub struct InviteeFacts {
     pub mandiri_due: Option<DateTime<Utc>>,
 }
 
-/// In which mode an invitee may sign now, or why not. The caller has already
-/// established that the official is invited and holds an active key.
-pub fn signing_mode(state: CeremonyState, facts: &InviteeFacts) -> Result<SigningMode, Refusal> {
+/// In which mode an official may sign now, or why not. `facts` is None for an official
+/// who is not invited; before opening nobody is, because the invitees are fixed then.
+pub fn signing_mode(
+    state: CeremonyState,
+    facts: Option<&InviteeFacts>,
+) -> Result<SigningMode, Refusal> {
+    if state == CeremonyState::Draft {
+        return Err(Refusal::NotOpen);
+    }
+    let facts = facts.ok_or(Refusal::NotInvited)?;
     if facts.signature.is_some() {
         return Err(Refusal::AlreadySigned);
     }
@@ -237,17 +244,33 @@ mod tests {
     fn ceremony_signing_needs_check_in() {
         let mut facts = InviteeFacts::default();
         assert_eq!(
-            signing_mode(CeremonyState::Open, &facts),
+            signing_mode(CeremonyState::Open, Some(&facts)),
             Err(Refusal::NotCheckedIn)
         );
         facts.checked_in = true;
         assert_eq!(
-            signing_mode(CeremonyState::Open, &facts),
+            signing_mode(CeremonyState::Open, Some(&facts)),
             Ok(SigningMode::Ceremony)
         );
         assert_eq!(
-            signing_mode(CeremonyState::Draft, &facts),
+            signing_mode(CeremonyState::Draft, Some(&facts)),
             Err(Refusal::NotOpen)
+        );
+    }
+
+    #[test]
+    fn nobody_is_invited_before_opening() {
+        assert_eq!(
+            signing_mode(CeremonyState::Draft, None),
+            Err(Refusal::NotOpen)
+        );
+        assert_eq!(
+            signing_mode(CeremonyState::Open, None),
+            Err(Refusal::NotInvited)
+        );
+        assert_eq!(
+            signing_mode(CeremonyState::Closed, None),
+            Err(Refusal::NotInvited)
         );
     }
 
@@ -258,17 +281,17 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            signing_mode(CeremonyState::Closed, &facts),
+            signing_mode(CeremonyState::Closed, Some(&facts)),
             Err(Refusal::AlreadyClosed)
         );
         facts.mandiri_due = Some(at(14));
         assert_eq!(
-            signing_mode(CeremonyState::Closed, &facts),
+            signing_mode(CeremonyState::Closed, Some(&facts)),
             Ok(SigningMode::Mandiri)
         );
         facts.signature = Some((SigningMode::Mandiri, at(10)));
         assert_eq!(
-            signing_mode(CeremonyState::Closed, &facts),
+            signing_mode(CeremonyState::Closed, Some(&facts)),
             Err(Refusal::AlreadySigned)
         );
     }

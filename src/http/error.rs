@@ -62,6 +62,31 @@ pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error
     error.into()
 }
 
+/// Reads an optional JSON body by hand (an empty body means "no options"), with the same
+/// answers as the JSON extractor for a body that is present but wrong.
+pub fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, Error> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body).map_err(|e| deserialize_error(&e))
+}
+
+fn deserialize_error(e: &serde_json::Error) -> Error {
+    if e.is_data() {
+        Error::bad_request(
+            "invalid_field",
+            format!(
+                "JSON terbaca, tetapi isinya tidak sesuai: {e}. Periksa nama dan jenis setiap kolom."
+            ),
+        )
+    } else {
+        Error::bad_request(
+            "malformed_json",
+            format!("Isi permintaan bukan JSON yang valid: {e}."),
+        )
+    }
+}
+
 pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
     Error::bad_request(
         "invalid_query",

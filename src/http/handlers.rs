@@ -197,10 +197,10 @@ pub async fn close_ceremony(
     app: Data,
     req: HttpRequest,
     id: web::Path<String>,
-    body: Option<web::Json<CloseBody>>,
+    body: web::Bytes,
 ) -> Result<HttpResponse> {
     let who = caller(&app, &req).await?;
-    let body = body.map(web::Json::into_inner).unwrap_or_default();
+    let body: CloseBody = super::error::optional_json(&body)?;
     let closed = app
         .close_ceremony(&who, ceremony_id(&id)?, body.mandiri_due.as_deref())
         .await?;
@@ -264,6 +264,10 @@ pub async fn verify(app: Data, body: web::Json<SignatureRequest>) -> Result<Http
     Ok(HttpResponse::Ok().json(app.verify_signature(body.statement, body.signature).await?))
 }
 
+pub async fn info(app: Data) -> HttpResponse {
+    HttpResponse::Ok().json(app.info())
+}
+
 pub async fn registry_head(app: Data) -> Result<HttpResponse> {
     Ok(HttpResponse::Ok().json(app.head().await?))
 }
@@ -277,4 +281,11 @@ pub struct EntriesQuery {
 pub async fn registry_entries(app: Data, q: web::Query<EntriesQuery>) -> Result<HttpResponse> {
     let entries = app.entries(q.start.unwrap_or(0), q.limit).await?;
     Ok(HttpResponse::Ok().json(json!({ "entries": entries })))
+}
+
+/// The API description, compiled into the binary.
+pub async fn openapi() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/yaml")
+        .body(include_str!("openapi.yaml"))
 }

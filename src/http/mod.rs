@@ -53,6 +53,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/verify", web::post().to(verify))
             .route("/registry/head", web::get().to(registry_head))
             .route("/registry/entries", web::get().to(registry_entries))
+            .route("/openapi.yaml", web::get().to(openapi))
+            .route("/info", web::get().to(info))
             .default_service(web::to(error::unknown_route)),
     );
 }

@@ -1,0 +1,317 @@
+//! Test harness: starts the real application on port 0 over a real SQLite file in a
+//! temporary directory, with a clock the test can move, and talks to it over HTTP the
+//! way a browser or the CLI would. Helpers play the official's device (key pair,
+//! enrollment proof, signature) with real Ed25519.
+
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{Duration, TimeZone, Utc};
+use ed25519_dalek::{Signer, SigningKey};
+use serde_json::{Value, json};
+
+use pakta::app::{App, Config};
+use pakta::clock::ManualClock;
+use pakta::domain::crypto::encode_base64;
+use pakta::store::Store;
+
+pub const ADMIN: &str = "admin-token-for-tests-0123456789";
+
+/// Officials used across tests: valid identifiers, two OPDs.
+pub const ANDI: &str = "198001012005011001"; // PNS, DISDIK
+pub const SITI: &str = "198502142010122002"; // PNS, DISDIK
+pub const BUDI: &str = "199003032021211003"; // PPPK, DINKES
+pub const RINA: &str = "3201014501900001"; // NON_ASN (NIK, woman), DINKES
+
+pub const ROSTER: &str = "\
+nip,name,position,rank,category,opd_code,opd_name
+198001012005011001,\"Andi Wijaya, S.Pd.\",Kepala Dinas Pendidikan,Pembina Utama Muda (IV/c),PNS,DISDIK,Dinas Pendidikan
+198502142010122002,Siti Rahmawati,Sekretaris Dinas,Pembina (IV/a),PNS,DISDIK,Dinas Pendidikan
+199003032021211003,Budi Santoso,Perawat Ahli Pertama,Golongan IX,PPPK,DINKES,Dinas Kesehatan
+3201014501900001,Rina Marlina,Staf Pelaksana,,NON_ASN,DINKES,Dinas Kesehatan
+";
+
+pub struct TestApp {
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    pub clock: Arc<ManualClock>,
+    agent: ureq::Agent,
+    server: actix_web::dev::ServerHandle,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Reply {
+    /// The error code of a JSON error envelope, after checking the envelope's shape.
+    pub fn error_code(&self) -> &str {
+        let message = self.body["error"]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.len() > 10,
+            "error without a useful message: {}",
+            self.text
+        );
+        self.body["error"]["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no error envelope: {}", self.text))
+    }
+}
+
+impl TestApp {
+    pub fn spawn() -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let clock = Arc::new(ManualClock::new(
+            Utc.with_ymd_and_hms(2024, 10, 7, 1, 0, 0).unwrap(),
+        ));
+        let store = Store::open(dir.path()).expect("open store");
+        let app = App::new(store, clock.clone(), Config::default());
+        app.start(dir.path(), Some(ADMIN)).expect("start");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let server = pakta::http::serve(app, listener).expect("serve");
+                tx.send(server.handle()).unwrap();
+                server.await.expect("server ran");
+            });
+        });
+        let server = rx.recv().expect("server handle");
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        TestApp {
+            url,
+            dir,
+            clock,
+            agent,
+            server,
+            thread: Some(thread),
+        }
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.path().join(pakta::store::DATABASE_FILE)
+    }
+
+    fn finish(mut response: ureq::http::Response<ureq::Body>) -> Reply {
+        let status = response.status().as_u16();
+        let text = response
+            .body_mut()
+            .with_config()
+            .limit(64 << 20)
+            .read_to_string()
+            .unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Reply { status, body, text }
+    }
+
+    pub fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        let mut req = self.agent.get(format!("{}{path}", self.url));
+        if let Some(t) = token {
+            req = req.header("Authorization", format!("Bearer {t}"));
+        }
+        Self::finish(req.call().expect("GET"))
+    }
+
+    pub fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Reply {
+        self.post_raw(path, token, "application/json", body.to_string().as_bytes())
+    }
+
+    pub fn post_raw(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: &[u8],
+    ) -> Reply {
+        let mut req = self
+            .agent
+            .post(format!("{}{path}", self.url))
+            .content_type(content_type);
+        if let Some(t) = token {
+            req = req.header("Authorization", format!("Bearer {t}"));
+        }
+        Self::finish(req.send(body).expect("POST"))
+    }
+
+    pub fn registry_size(&self) -> u64 {
+        self.get("/api/registry/head", None).body["size"]
+            .as_u64()
+            .unwrap()
+    }
+
+    pub fn import(&self, csv: &str) -> Reply {
+        self.post_raw(
+            "/api/officials/import",
+            Some(ADMIN),
+            "text/csv",
+            csv.as_bytes(),
+        )
+    }
+
+    /// Enrolls a fresh key for `nip`, as the official's device would.
+    pub fn enroll(&self, nip: &str) -> SigningKey {
+        let key = pakta::keyfile::generate().unwrap();
+        let reply = self.try_enroll(nip, &key);
+        assert_eq!(reply.status, 201, "enroll {nip}: {}", reply.text);
+        key
+    }
+
+    pub fn enrollment_code(&self, nip: &str) -> String {
+        let reply = self.post(
+            &format!("/api/officials/{nip}/enrollment-code"),
+            Some(ADMIN),
+            &json!({}),
+        );
+        assert_eq!(reply.status, 201, "{}", reply.text);
+        reply.body["code"].as_str().unwrap().to_string()
+    }
+
+    pub fn try_enroll(&self, nip: &str, key: &SigningKey) -> Reply {
+        let code = self.enrollment_code(nip);
+        self.post("/api/enroll", None, &enrollment_body(nip, &code, key))
+    }
+
+    pub fn publish_pledge(&self) -> u64 {
+        let reply = self.post(
+            "/api/pledges",
+            Some(ADMIN),
+            &json!({"title": "Pakta Integritas Netralitas ASN Pilkada 2024", "text": "1. Netral.\n2. Tidak memihak.\n3. Bijak bermedia sosial.\n4. Menolak politik uang.\n"}),
+        );
+        assert_eq!(reply.status, 201, "{}", reply.text);
+        reply.body["id"].as_u64().unwrap()
+    }
+
+    pub fn create_ceremony(&self, invite: Value) -> u64 {
+        let pledge = self.publish_pledge();
+        let reply = self.post(
+            "/api/ceremonies",
+            Some(ADMIN),
+            &json!({
+                "title": "Ikrar Netralitas ASN",
+                "place": "Pendopo Kabupaten",
+                "starts_at": "2024-10-07T09:00:00+07:00",
+                "timezone": "Asia/Jakarta",
+                "pledge_id": pledge,
+                "invite": invite,
+                "mandiri_days": 7
+            }),
+        );
+        assert_eq!(reply.status, 201, "{}", reply.text);
+        reply.body["id"].as_u64().unwrap()
+    }
+
+    pub fn open(&self, ceremony: u64) {
+        let reply = self.post(
+            &format!("/api/ceremonies/{ceremony}/open"),
+            Some(ADMIN),
+            &json!({}),
+        );
+        assert_eq!(reply.status, 200, "{}", reply.text);
+    }
+
+    pub fn check_in(&self, ceremony: u64, nip: &str, token: &str) -> Reply {
+        self.post(
+            &format!("/api/ceremonies/{ceremony}/attendance"),
+            Some(token),
+            &json!({"nip": nip}),
+        )
+    }
+
+    pub fn statement(&self, ceremony: u64, nip: &str) -> Reply {
+        self.post(
+            &format!("/api/ceremonies/{ceremony}/statement"),
+            None,
+            &json!({"nip": nip}),
+        )
+    }
+
+    /// Gets a statement and signs it with `key`; returns the signature reply.
+    pub fn sign(&self, ceremony: u64, nip: &str, key: &SigningKey) -> Reply {
+        let issued = self.statement(ceremony, nip);
+        assert_eq!(issued.status, 200, "statement for {nip}: {}", issued.text);
+        let statement = issued.body["statement"].as_str().unwrap();
+        self.submit(statement, key)
+    }
+
+    pub fn submit(&self, statement: &str, key: &SigningKey) -> Reply {
+        self.post(
+            "/api/signatures",
+            None,
+            &json!({"statement": statement, "signature": sign_b64(key, statement.as_bytes())}),
+        )
+    }
+
+    pub fn token(&self, body: Value) -> String {
+        let reply = self.post("/api/tokens", Some(ADMIN), &body);
+        assert_eq!(reply.status, 201, "{}", reply.text);
+        reply.body["token"].as_str().unwrap().to_string()
+    }
+
+    pub fn advance(&self, by: Duration) {
+        self.clock.advance(by);
+    }
+
+    /// Stops the server and waits until the database is closed, so the file can be
+    /// opened and altered behind the application's back.
+    pub fn stop(&mut self) {
+        if let Some(thread) = self.thread.take() {
+            let handle = self.server.clone();
+            std::thread::spawn(move || {
+                actix_web::rt::System::new().block_on(handle.stop(false));
+            })
+            .join()
+            .unwrap();
+            thread.join().unwrap();
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+pub fn sign_b64(key: &SigningKey, message: &[u8]) -> String {
+    encode_base64(&key.sign(message).to_bytes())
+}
+
+pub fn public_b64(key: &SigningKey) -> String {
+    encode_base64(&key.verifying_key().to_bytes())
+}
+
+/// The enroll request body with a correct proof of possession.
+pub fn enrollment_body(nip: &str, code: &str, key: &SigningKey) -> Value {
+    let message = format!(
+        "pakta/enroll/v1\nnip: {nip}\npublic-key: {}\ncode: {code}\n",
+        public_b64(key)
+    );
+    json!({
+        "nip": nip,
+        "code": code,
+        "public_key": public_b64(key),
+        "proof": sign_b64(key, message.as_bytes()),
+    })
+}
+
+/// Runs the real `pakta` binary.
+pub fn pakta(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_pakta"))
+        .args(args)
+        .output()
+        .expect("run pakta")
+}
