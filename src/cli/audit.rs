@@ -85,8 +85,17 @@ fn documents_of(entry: &Entry) -> Option<Sha256Hash> {
     }
 }
 
-fn verify_data_dir(dir: &Path) -> Result<Result<AuditSummary, AuditFailure>> {
+/// Opens a data directory for reading inside one read transaction, so the audit and
+/// the export see one consistent snapshot even while the server keeps appending.
+fn snapshot(dir: &Path) -> Result<rusqlite::Connection> {
     let conn = Store::open_read_only(dir)?;
+    conn.execute_batch("BEGIN")
+        .context("starting a read transaction on the registry")?;
+    Ok(conn)
+}
+
+fn verify_data_dir(dir: &Path) -> Result<Result<AuditSummary, AuditFailure>> {
+    let conn = snapshot(dir)?;
     let db = Db::over(&conn);
     let triggers: i64 = conn.query_row(
         "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ('log_refuses_update', 'log_refuses_delete')",
@@ -98,12 +107,10 @@ fn verify_data_dir(dir: &Path) -> Result<Result<AuditSummary, AuditFailure>> {
             "warning: the log's append-only triggers are missing: someone changed the database by hand"
         );
     }
-    let doc_conn = Store::open_read_only(dir)?;
-    let docs = Db::over(&doc_conn);
     let mut auditor = Auditor::default();
     let mut failure = None;
     db.for_each_entry(|stored| {
-        let mut lookup = |h: &Sha256Hash| docs.document(h).ok().flatten().map(String::into_bytes);
+        let mut lookup = |h: &Sha256Hash| db.document(h).ok().flatten().map(String::into_bytes);
         if let Err(f) = auditor.check(Some(stored.hash), &stored.bytes, &mut lookup) {
             failure = Some(f);
             return Err(pakta::error::Error::internal("stop"));
@@ -114,7 +121,7 @@ fn verify_data_dir(dir: &Path) -> Result<Result<AuditSummary, AuditFailure>> {
     .context("reading the registry log")?;
     Ok(match failure {
         Some(f) => Err(f),
-        None => Ok(auditor.finish()),
+        None => auditor.finish(),
     })
 }
 
@@ -136,47 +143,67 @@ fn verify_export(file: &Path) -> Result<Result<AuditSummary, AuditFailure>> {
         );
     }
     let mut auditor = Auditor::default();
+    // Documents are keyed by the hash their line states, so an edited document is
+    // handed to the audit as it is and fails its hash check at the entry that uses it.
     let mut pending: HashMap<Sha256Hash, Vec<u8>> = HashMap::new();
     let mut seen = 0u64;
+    let fail = |index: u64, problem: String| Ok(Err(AuditFailure { index, problem }));
     for (n, line) in lines.enumerate() {
         let line = line?;
         let parsed: Line = serde_json::from_str(&line)
             .with_context(|| format!("line {} of the export is not valid", n + 2))?;
         match parsed {
-            Line::Document { text, .. } => {
-                let bytes = text.into_bytes();
-                pending.insert(Sha256Hash::of(&bytes), bytes);
+            Line::Document { sha256, text, .. } => {
+                let Ok(stated) = Sha256Hash::parse_hex("sha256", &sha256) else {
+                    return fail(
+                        seen,
+                        format!("the document before it states a malformed hash '{sha256}'"),
+                    );
+                };
+                pending.insert(stated, text.into_bytes());
             }
-            Line::Entry { hash, bytes, .. } => {
-                let bytes =
-                    decode_base64("bytes", &bytes).map_err(|e| anyhow!("line {}: {e}", n + 2))?;
-                let stored = Sha256Hash::parse_hex("hash", &hash).ok();
+            Line::Entry { index, hash, bytes } => {
+                let Ok(bytes) = decode_base64("bytes", &bytes) else {
+                    return fail(seen, "its bytes are not valid base64".into());
+                };
+                let Ok(stored) = Sha256Hash::parse_hex("hash", &hash) else {
+                    return fail(seen, format!("its stated hash '{hash}' is malformed"));
+                };
+                if index != seen {
+                    return fail(
+                        seen,
+                        format!("the export line says index {index} where entry {seen} belongs"),
+                    );
+                }
                 let mut lookup = |h: &Sha256Hash| pending.remove(h);
-                if let Err(f) = auditor.check(stored, &bytes, &mut lookup) {
+                if let Err(f) = auditor.check(Some(stored), &bytes, &mut lookup) {
                     return Ok(Err(f));
                 }
-                pending.clear();
+                if !pending.is_empty() {
+                    return fail(
+                        seen,
+                        "a document listed before it is not referenced by it".into(),
+                    );
+                }
                 seen += 1;
             }
         }
     }
     if seen != header.size {
-        return Ok(Err(AuditFailure {
-            index: seen,
-            problem: format!(
+        return fail(
+            seen,
+            format!(
                 "the export announces {} entries but holds {seen}: it was cut short",
                 header.size
             ),
-        }));
+        );
     }
-    Ok(Ok(auditor.finish()))
+    Ok(auditor.finish())
 }
 
 pub fn export(dir: &Path, out: &Path) -> Result<ExitCode> {
-    let conn = Store::open_read_only(dir)?;
+    let conn = snapshot(dir)?;
     let db = Db::over(&conn);
-    let doc_conn = Store::open_read_only(dir)?;
-    let docs = Db::over(&doc_conn);
     let file = File::options()
         .write(true)
         .create_new(true)
@@ -198,7 +225,7 @@ pub fn export(dir: &Path, out: &Path) -> Result<ExitCode> {
             let entry = Entry::parse(&stored.bytes)
                 .map_err(|e| anyhow!("entry {} does not parse: {e}", stored.index))?;
             if let Some(hash) = documents_of(&entry)
-                && let Some(text) = docs.document(&hash)?
+                && let Some(text) = db.document(&hash)?
             {
                 let kind = if matches!(entry.body, EntryBody::PledgeSigned { .. }) {
                     "statement"

@@ -9,9 +9,10 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 
 use super::crypto::{KeyFingerprint, PublicKey, Sha256Hash};
+use super::entry::SigningMode;
 use super::entry::{Entry, EntryBody, entry_hash};
-use super::ids::{CeremonyId, SubjectId};
-use super::statement::Statement;
+use super::ids::{CeremonyId, PledgeId, SubjectId};
+use super::statement::{Statement, parse_enrollment_message};
 
 /// The first problem found, at the position (0-based) where it was found.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -41,12 +42,32 @@ struct KeyRecord {
     revoked: bool,
 }
 
+/// Where a ceremony is in its life, as the log tells it.
+enum Phase {
+    Open,
+    /// Closed; `awaiting` mandiri.assigned entries must follow the ceremony.closed entry.
+    Closed {
+        awaiting: u64,
+    },
+}
+
+struct CeremonyRecord {
+    pledge_sha256: Sha256Hash,
+    phase: Phase,
+}
+
 pub struct Auditor {
     summary: AuditSummary,
     prev: Sha256Hash,
     last_time: Option<DateTime<Utc>>,
     keys: HashMap<KeyFingerprint, KeyRecord>,
     active_key: HashMap<SubjectId, KeyFingerprint>,
+    pledges: HashMap<PledgeId, Sha256Hash>,
+    ceremonies: HashMap<CeremonyId, CeremonyRecord>,
+    /// The ceremony whose mandiri assignments are still being listed, if any.
+    assigning: Option<CeremonyId>,
+    attended: HashSet<(CeremonyId, SubjectId)>,
+    assigned: HashSet<(CeremonyId, SubjectId)>,
     signed: HashSet<(CeremonyId, SubjectId)>,
 }
 
@@ -58,6 +79,11 @@ impl Default for Auditor {
             last_time: None,
             keys: HashMap::new(),
             active_key: HashMap::new(),
+            pledges: HashMap::new(),
+            ceremonies: HashMap::new(),
+            assigning: None,
+            attended: HashSet::new(),
+            assigned: HashSet::new(),
             signed: HashSet::new(),
         }
     }
@@ -120,6 +146,13 @@ impl Auditor {
         entry: &Entry,
         side_document: &mut dyn FnMut(&Sha256Hash) -> Option<Vec<u8>>,
     ) -> Result<(), String> {
+        let continues_assignments = matches!(
+            (&entry.body, self.assigning),
+            (EntryBody::MandiriAssigned { ceremony, .. }, Some(open)) if *ceremony == open
+        );
+        if !continues_assignments {
+            self.end_assignments()?;
+        }
         match &entry.body {
             EntryBody::KeyEnrolled {
                 subject,
@@ -135,6 +168,15 @@ impl Auditor {
                 if let Some(message) = side_document(enrollment_sha256) {
                     if Sha256Hash::of(&message) != *enrollment_sha256 {
                         return Err("the kept enrollment message does not match its hash".into());
+                    }
+                    let names_key = std::str::from_utf8(&message)
+                        .ok()
+                        .and_then(|t| parse_enrollment_message(t).ok())
+                        .is_some_and(|(_, named, _)| named == *key);
+                    if !names_key {
+                        return Err(
+                            "the kept enrollment message is malformed or names another key".into(),
+                        );
                     }
                     if !key.verify_strict(&message, proof) {
                         return Err("the proof of possession does not verify".into());
@@ -180,6 +222,37 @@ impl Auditor {
                 fingerprint,
                 signature,
             } => {
+                let record = self
+                    .ceremonies
+                    .get(ceremony)
+                    .ok_or_else(|| format!("signs ceremony {ceremony}, which was never opened"))?;
+                let pledge_sha256 = record.pledge_sha256;
+                match (mode, &record.phase) {
+                    (SigningMode::Ceremony, Phase::Open) => {
+                        if !self.attended.contains(&(*ceremony, *subject)) {
+                            return Err(format!(
+                                "subject {subject} signs at ceremony {ceremony} without recorded attendance"
+                            ));
+                        }
+                    }
+                    (SigningMode::Mandiri, Phase::Closed { .. }) => {
+                        if !self.assigned.contains(&(*ceremony, *subject)) {
+                            return Err(format!(
+                                "subject {subject} signs mandiri for ceremony {ceremony} without being assigned"
+                            ));
+                        }
+                    }
+                    (SigningMode::Ceremony, Phase::Closed { .. }) => {
+                        return Err(format!(
+                            "a ceremony-mode signature after ceremony {ceremony} closed"
+                        ));
+                    }
+                    (SigningMode::Mandiri, Phase::Open) => {
+                        return Err(format!(
+                            "a mandiri signature while ceremony {ceremony} is still open"
+                        ));
+                    }
+                }
                 let record = self.keys.get(fingerprint).ok_or_else(|| {
                     format!("signed by key {fingerprint}, which was never enrolled")
                 })?;
@@ -210,9 +283,11 @@ impl Auditor {
                         if statement.subject != *subject
                             || statement.ceremony != *ceremony
                             || statement.mode != *mode
+                            || statement.pledge_sha256 != pledge_sha256
+                            || statement.time > entry.time
                         {
                             return Err(
-                                "the statement names another subject, ceremony or mode than the entry"
+                                "the statement names another subject, ceremony, mode or pledge than the entry, or a later time"
                                     .into(),
                             );
                         }
@@ -223,17 +298,119 @@ impl Auditor {
                     }
                 }
             }
-            EntryBody::PledgePublished { .. }
-            | EntryBody::CeremonyOpened { .. }
-            | EntryBody::AttendanceRecorded { .. }
-            | EntryBody::CeremonyClosed { .. }
-            | EntryBody::MandiriAssigned { .. } => {}
+            EntryBody::PledgePublished {
+                pledge,
+                text_sha256,
+                ..
+            } => {
+                if self.pledges.insert(*pledge, *text_sha256).is_some() {
+                    return Err(format!("pledge {pledge} is published a second time"));
+                }
+            }
+            EntryBody::CeremonyOpened {
+                ceremony,
+                pledge,
+                pledge_sha256,
+                ..
+            } => {
+                if self.pledges.get(pledge) != Some(pledge_sha256) {
+                    return Err(format!(
+                        "opens with pledge {pledge} and hash {pledge_sha256}, which is not a published pledge text"
+                    ));
+                }
+                let fresh = CeremonyRecord {
+                    pledge_sha256: *pledge_sha256,
+                    phase: Phase::Open,
+                };
+                if self.ceremonies.insert(*ceremony, fresh).is_some() {
+                    return Err(format!("ceremony {ceremony} is opened a second time"));
+                }
+            }
+            EntryBody::AttendanceRecorded {
+                ceremony, subject, ..
+            } => {
+                if !matches!(
+                    self.ceremonies.get(ceremony).map(|c| &c.phase),
+                    Some(Phase::Open)
+                ) {
+                    return Err(format!(
+                        "attendance at ceremony {ceremony}, which is not open"
+                    ));
+                }
+                if !self.attended.insert((*ceremony, *subject)) {
+                    return Err(format!(
+                        "subject {subject} checks in at ceremony {ceremony} twice"
+                    ));
+                }
+            }
+            EntryBody::CeremonyClosed {
+                ceremony,
+                routed_to_mandiri,
+                ..
+            } => {
+                let record = self
+                    .ceremonies
+                    .get_mut(ceremony)
+                    .filter(|c| matches!(c.phase, Phase::Open))
+                    .ok_or_else(|| format!("closes ceremony {ceremony}, which is not open"))?;
+                record.phase = Phase::Closed {
+                    awaiting: *routed_to_mandiri,
+                };
+                self.assigning = Some(*ceremony);
+            }
+            EntryBody::MandiriAssigned {
+                ceremony, subject, ..
+            } => {
+                let Some(CeremonyRecord {
+                    phase: Phase::Closed { awaiting },
+                    ..
+                }) = self.ceremonies.get_mut(ceremony)
+                else {
+                    return Err(format!(
+                        "assigns mandiri for ceremony {ceremony}, which is not closed"
+                    ));
+                };
+                if self.assigning != Some(*ceremony) || *awaiting == 0 {
+                    return Err(format!(
+                        "assigns mandiri for ceremony {ceremony} beyond the number its closing announced"
+                    ));
+                }
+                *awaiting -= 1;
+                if self.signed.contains(&(*ceremony, *subject))
+                    || !self.assigned.insert((*ceremony, *subject))
+                {
+                    return Err(format!(
+                        "assigns mandiri to subject {subject}, who already signed or was already assigned"
+                    ));
+                }
+            }
         }
         Ok(())
     }
 
-    pub fn finish(self) -> AuditSummary {
-        self.summary
+    /// A closing announces how many mandiri assignments follow it; they must all be there.
+    fn end_assignments(&mut self) -> Result<(), String> {
+        if let Some(ceremony) = self.assigning.take()
+            && let Some(CeremonyRecord {
+                phase: Phase::Closed { awaiting },
+                ..
+            }) = self.ceremonies.get(&ceremony)
+            && *awaiting > 0
+        {
+            return Err(format!(
+                "ceremony {ceremony}'s closing announced {awaiting} more mandiri assignments than follow it"
+            ));
+        }
+        Ok(())
+    }
+
+    /// The summary of a clean audit, or the problem found at the end of the log.
+    pub fn finish(mut self) -> Result<AuditSummary, AuditFailure> {
+        self.end_assignments().map_err(|problem| AuditFailure {
+            index: self.summary.entries,
+            problem,
+        })?;
+        Ok(self.summary)
     }
 }
 
@@ -269,7 +446,7 @@ mod tests {
         for bytes in entries {
             auditor.check(None, bytes, &mut |_| None)?;
         }
-        Ok(auditor.finish())
+        auditor.finish()
     }
 
     fn sample_log() -> Log {
@@ -357,5 +534,137 @@ mod tests {
             .check(Some(stored), &altered, &mut |_| None)
             .unwrap_err();
         assert_eq!(failure.index, 0);
+    }
+
+    /// A ceremony season in entries, with `edit` applied to the list of bodies first.
+    fn season(edit: impl FnOnce(&mut Vec<EntryBody>)) -> Result<AuditSummary, AuditFailure> {
+        use crate::domain::entry::AttendanceMethod;
+        let signer = SigningKey::from_bytes(&[3; 32]);
+        let key = PublicKey::from_bytes(&signer.verifying_key().to_bytes()).unwrap();
+        let (a, b) = (
+            SubjectId::from_random([1; 16]),
+            SubjectId::from_random([2; 16]),
+        );
+        let ceremony = CeremonyId::new(1).unwrap();
+        let pledge = PledgeId::new(1).unwrap();
+        let text = Sha256Hash::of(b"pledge text");
+        let due = parse_time("2024-10-14T16:59:59Z").unwrap();
+        let sig = Signature::from_bytes(&signer.sign(b"statement").to_bytes());
+        let mut bodies = vec![
+            EntryBody::KeyEnrolled {
+                subject: a,
+                key,
+                enrollment_sha256: Sha256Hash::of(b"e"),
+                proof: sig,
+            },
+            EntryBody::PledgePublished {
+                pledge,
+                title: "Pakta".into(),
+                text_sha256: text,
+            },
+            EntryBody::CeremonyOpened {
+                ceremony,
+                pledge,
+                pledge_sha256: text,
+                invited: 2,
+                invitees_sha256: Sha256Hash::of(b"i"),
+            },
+            EntryBody::AttendanceRecorded {
+                ceremony,
+                subject: a,
+                method: AttendanceMethod::Desk,
+            },
+            EntryBody::PledgeSigned {
+                ceremony,
+                subject: a,
+                mode: SigningMode::Ceremony,
+                statement_sha256: Sha256Hash::of(b"s"),
+                fingerprint: key.fingerprint(),
+                signature: sig,
+            },
+            EntryBody::CeremonyClosed {
+                ceremony,
+                routed_to_mandiri: 1,
+                mandiri_due: due,
+            },
+            EntryBody::MandiriAssigned {
+                ceremony,
+                subject: b,
+                due,
+            },
+        ];
+        edit(&mut bodies);
+        let mut log = Log {
+            entries: vec![],
+            prev: Sha256Hash::ZERO,
+        };
+        for body in bodies {
+            log.push(body);
+        }
+        audit(&log.entries)
+    }
+
+    #[test]
+    fn a_whole_season_passes() {
+        let summary = season(|_| {}).unwrap();
+        assert_eq!(summary.entries, 7);
+        assert_eq!(summary.statements_erased, 1);
+    }
+
+    #[test]
+    fn a_ceremony_signature_needs_recorded_attendance() {
+        let failure = season(|b| {
+            b.remove(3);
+        })
+        .unwrap_err();
+        assert_eq!(failure.index, 3);
+        assert!(
+            failure.problem.contains("without recorded attendance"),
+            "{failure}"
+        );
+    }
+
+    #[test]
+    fn a_ceremony_must_open_with_a_published_pledge_text() {
+        let failure = season(|b| {
+            if let EntryBody::CeremonyOpened { pledge_sha256, .. } = &mut b[2] {
+                *pledge_sha256 = Sha256Hash::of(b"another text");
+            }
+        })
+        .unwrap_err();
+        assert_eq!(failure.index, 2);
+    }
+
+    #[test]
+    fn a_closing_must_be_followed_by_every_assignment_it_announces() {
+        let missing = season(|b| {
+            b.pop();
+        })
+        .unwrap_err();
+        assert_eq!(missing.index, 6);
+        assert!(
+            missing.problem.contains("more mandiri assignments"),
+            "{missing}"
+        );
+        let extra = season(|b| {
+            let again = b[6].clone();
+            b.push(again);
+        })
+        .unwrap_err();
+        assert_eq!(extra.index, 7);
+    }
+
+    #[test]
+    fn signing_in_the_wrong_mode_for_the_phase_is_refused() {
+        let failure = season(|b| {
+            let signed = b.remove(4);
+            b.push(signed);
+        })
+        .unwrap_err();
+        assert_eq!(failure.index, 6);
+        assert!(
+            failure.problem.contains("after ceremony 1 closed"),
+            "{failure}"
+        );
     }
 }

@@ -5,7 +5,7 @@
 //! entries, so "the bytes that were signed" and "the bytes we parse" can never drift
 //! apart: a document is accepted only if writing back what was read gives the same bytes.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, SecondsFormat, Utc};
 
 /// Why a document is not in the expected form. `line` counts from 1.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -72,10 +72,29 @@ pub fn clean_value(value: &str) -> Result<(), String> {
     if value.chars().any(char::is_control) {
         return Err("tidak boleh memuat baris baru atau karakter kendali".into());
     }
+    if let Some(c) = value.chars().find(|c| is_invisible_format(*c)) {
+        return Err(format!(
+            "memuat karakter tak terlihat U+{:04X}; ketik ulang nilainya tanpa menyalin dari dokumen lain",
+            u32::from(c)
+        ));
+    }
     if value.trim() != value {
         return Err("tidak boleh diawali atau diakhiri spasi".into());
     }
     Ok(())
+}
+
+/// Characters that change how text is shown without being seen (zero-width spaces and
+/// joiners, direction overrides, the byte order mark, the soft hyphen). In a signed name
+/// or title they could make two different byte strings look the same to a reader.
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}'
+        | '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{2069}'
+        | '\u{FEFF}')
 }
 
 /// Reads a document line by line, in order.
@@ -169,6 +188,13 @@ pub fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
     let parsed = DateTime::parse_from_rfc3339(text)
         .map_err(|_| format!("'{text}' bukan waktu RFC 3339 seperti 2024-10-07T02:00:00Z"))?
         .with_timezone(&Utc);
+    // chrono reads ":60" as a leap second and accepts year 0; neither is a time the
+    // registry writes, so neither is a spelling it accepts.
+    if parsed.timestamp_subsec_nanos() >= 1_000_000_000 || parsed.year() < 1 {
+        return Err(format!(
+            "'{text}' bukan waktu yang valid (detik 00–59, tahun 0001 ke atas)"
+        ));
+    }
     if format_time(parsed) != text {
         return Err(format!(
             "'{text}' harus ditulis dalam UTC dengan detik bulat dan akhiran Z, seperti {}",
@@ -220,6 +246,8 @@ mod tests {
         assert!(matches!(r.field("a"), Err(RecordError::BadValue { .. })));
         let mut r = RecordReader::new("H\na: \n", &["H"]).unwrap();
         assert!(matches!(r.field("a"), Err(RecordError::BadValue { .. })));
+        let mut r = RecordReader::new("H\na: An\u{200B}di\n", &["H"]).unwrap();
+        assert!(matches!(r.field("a"), Err(RecordError::BadValue { .. })));
     }
 
     #[test]
@@ -229,5 +257,7 @@ mod tests {
         assert!(parse_time("2024-10-07T09:00:00+07:00").is_err());
         assert!(parse_time("2024-10-07T02:00:00.5Z").is_err());
         assert!(parse_time("7 Oktober 2024").is_err());
+        assert!(parse_time("2016-12-31T23:59:60Z").is_err());
+        assert!(parse_time("0000-01-01T00:00:00Z").is_err());
     }
 }

@@ -164,8 +164,35 @@ impl Statement {
             })?,
         };
         r.end()?;
+        // The identifier reader forgives spaces and apostrophes in typed NIPs; a signed
+        // statement has exactly one spelling, the one the registry wrote.
+        if statement.encode() != text {
+            return Err(StatementError::BadField {
+                field: "nip",
+                reason: "tidak dalam bentuk baku (hanya angka, tanpa spasi)".into(),
+            });
+        }
         Ok(statement)
     }
+}
+
+/// Reads an enrollment message back (for the audit, which checks that the key it names
+/// is the key enrolled). Only the canonical bytes are accepted.
+pub fn parse_enrollment_message(
+    text: &str,
+) -> Result<(Identifier, PublicKey, EnrollmentCode), StatementError> {
+    let mut r = RecordReader::new(text, &[ENROLL_HEADER])?;
+    let nip = r.parse("nip", Identifier::parse_any)?;
+    let key = r.parse("public-key", PublicKey::from_base64)?;
+    let code = r.parse("code", EnrollmentCode::parse)?;
+    r.end()?;
+    if enrollment_message(&nip, &key, &code) != text {
+        return Err(StatementError::BadField {
+            field: "nip",
+            reason: "tidak dalam bentuk baku (hanya angka, tanpa spasi)".into(),
+        });
+    }
+    Ok((nip, key, code))
 }
 
 fn is_nonce(text: &str) -> bool {
@@ -225,6 +252,28 @@ mod tests {
         assert!(Statement::parse(&text.replace("mode: ceremony", "mode: both")).is_err());
         assert!(Statement::parse(&text.replace('\n', "\r\n")).is_err());
         assert!(Statement::parse(&format!("{text}extra: 1\n")).is_err());
+    }
+
+    #[test]
+    fn a_nip_with_spaces_is_not_the_statement_that_was_issued() {
+        let text = sample().encode();
+        let spaced = text.replace("nip: 198001012005011001", "nip: 19800101 200501 1 001");
+        assert!(Statement::parse(&spaced).is_err());
+    }
+
+    #[test]
+    fn enrollment_messages_read_back_only_in_canonical_form() {
+        let key = PublicKey::from_bytes(
+            &ed25519_dalek::SigningKey::from_bytes(&[5; 32])
+                .verifying_key()
+                .to_bytes(),
+        )
+        .unwrap();
+        let nip = Identifier::parse_any("198001012005011001").unwrap();
+        let code = EnrollmentCode::parse("0123-4567-WXYZ").unwrap();
+        let text = enrollment_message(&nip, &key, &code);
+        assert_eq!(parse_enrollment_message(&text).unwrap(), (nip, key, code));
+        assert!(parse_enrollment_message(&text.replace("nip: 1980", "nip: '1980")).is_err());
     }
 
     #[test]

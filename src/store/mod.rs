@@ -25,17 +25,10 @@ pub struct Db<'c> {
     conn: &'c Connection,
 }
 
-/// Write access inside the writer's transaction. Derefs to [`Db`] for reads that must
-/// see the transaction's own changes.
+/// Write access inside the writer's transaction; [`WriteTx::db`] gives the reads that
+/// must see the transaction's own changes.
 pub struct WriteTx<'c> {
     tx: &'c Transaction<'c>,
-}
-
-impl<'c> std::ops::Deref for WriteTx<'c> {
-    type Target = Connection;
-    fn deref(&self) -> &Connection {
-        self.tx
-    }
 }
 
 impl WriteTx<'_> {

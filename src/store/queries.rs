@@ -573,7 +573,7 @@ impl WriteTx<'_> {
         };
         let bytes = entry.encode();
         let hash = entry_hash(&bytes);
-        self.execute(
+        self.tx.execute(
             "INSERT INTO log (idx, hash, bytes) VALUES (?1, ?2, ?3)",
             params![size, &hash.0[..], bytes],
         )?;
@@ -581,7 +581,7 @@ impl WriteTx<'_> {
     }
 
     pub fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
-        self.execute(
+        self.tx.execute(
             "INSERT INTO meta (key, value) VALUES (?1, ?2)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             params![key, value],
@@ -590,7 +590,7 @@ impl WriteTx<'_> {
     }
 
     pub fn upsert_opd(&mut self, code: &OpdCode, name: &str) -> Result<()> {
-        self.execute(
+        self.tx.execute(
             "INSERT INTO opds (code, name) VALUES (?1, ?2)
              ON CONFLICT (code) DO UPDATE SET name = excluded.name",
             params![code.as_str(), name],
@@ -615,7 +615,7 @@ impl WriteTx<'_> {
         let existing = self.db().official_by_nip(nip)?;
         match existing {
             None => {
-                self.execute(
+                self.tx.execute(
                     "INSERT INTO officials (subject, nip, category, name, position, rank, opd_code, updated_at)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                     params![
@@ -641,7 +641,7 @@ impl WriteTx<'_> {
                 Ok(Upserted::Unchanged)
             }
             Some(old) => {
-                self.execute(
+                self.tx.execute(
                     "UPDATE officials SET category = ?2, name = ?3, position = ?4, rank = ?5,
                             opd_code = ?6, updated_at = ?7
                      WHERE subject = ?1",
@@ -669,11 +669,11 @@ impl WriteTx<'_> {
         issued_at: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> Result<()> {
-        self.execute(
+        self.tx.execute(
             "UPDATE enrollment_codes SET superseded = 1 WHERE subject = ?1 AND used_at IS NULL",
             [subject.to_hex()],
         )?;
-        self.execute(
+        self.tx.execute(
             "INSERT INTO enrollment_codes (code_sha256, subject, issued_at, expires_at)
              VALUES (?1, ?2, ?3, ?4)",
             params![
@@ -691,7 +691,7 @@ impl WriteTx<'_> {
         code_sha256: &Sha256Hash,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        self.execute(
+        self.tx.execute(
             "UPDATE enrollment_codes SET used_at = ?2 WHERE code_sha256 = ?1",
             params![&code_sha256.0[..], format_time(now)],
         )?;
@@ -699,7 +699,7 @@ impl WriteTx<'_> {
     }
 
     pub fn insert_key(&mut self, subject: &SubjectId, key: &PublicKey, idx: u64) -> Result<()> {
-        self.execute(
+        self.tx.execute(
             "INSERT INTO keys (fingerprint, subject, public_key, enrolled_idx) VALUES (?1, ?2, ?3, ?4)",
             params![key.fingerprint().to_hex(), subject.to_hex(), &key.to_bytes()[..], idx],
         )?;
@@ -707,7 +707,7 @@ impl WriteTx<'_> {
     }
 
     pub fn revoke_key(&mut self, fingerprint: &KeyFingerprint, idx: u64) -> Result<()> {
-        self.execute(
+        self.tx.execute(
             "UPDATE keys SET revoked_idx = ?2 WHERE fingerprint = ?1",
             params![fingerprint.to_hex(), idx],
         )?;
@@ -715,7 +715,7 @@ impl WriteTx<'_> {
     }
 
     pub fn insert_document(&mut self, sha256: &Sha256Hash, kind: &str, text: &str) -> Result<()> {
-        self.execute(
+        self.tx.execute(
             "INSERT OR IGNORE INTO documents (sha256, kind, text) VALUES (?1, ?2, ?3)",
             params![&sha256.0[..], kind, text],
         )?;
@@ -731,7 +731,7 @@ impl WriteTx<'_> {
         idx: u64,
         at: DateTime<Utc>,
     ) -> Result<()> {
-        self.execute(
+        self.tx.execute(
             "INSERT INTO pledges (id, title, text, sha256, published_idx, published_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![id.get(), title, text, &sha256.0[..], idx, format_time(at)],
@@ -751,7 +751,7 @@ impl WriteTx<'_> {
         mandiri_days: u32,
         now: DateTime<Utc>,
     ) -> Result<CeremonyId> {
-        self.execute(
+        self.tx.execute(
             "INSERT INTO ceremonies (title, place, starts_at, timezone, pledge_id, invite, mandiri_days, state, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'draft', ?8)",
             params![
@@ -765,7 +765,7 @@ impl WriteTx<'_> {
                 format_time(now)
             ],
         )?;
-        let id = u64::try_from(self.last_insert_rowid()).expect("rowids are positive");
+        let id = u64::try_from(self.tx.last_insert_rowid()).expect("rowids are positive");
         Ok(CeremonyId::new(id).expect("rowids start at 1"))
     }
 
@@ -775,11 +775,11 @@ impl WriteTx<'_> {
         idx: u64,
         invitees: &[SubjectId],
     ) -> Result<()> {
-        self.execute(
+        self.tx.execute(
             "UPDATE ceremonies SET state = 'open', opened_idx = ?2 WHERE id = ?1",
             params![id.get(), idx],
         )?;
-        let mut stmt = self.prepare_cached(
+        let mut stmt = self.tx.prepare_cached(
             "INSERT OR IGNORE INTO invitees (ceremony_id, subject) VALUES (?1, ?2)",
         )?;
         for subject in invitees {
@@ -789,7 +789,7 @@ impl WriteTx<'_> {
     }
 
     pub fn close_ceremony(&mut self, id: CeremonyId, idx: u64, due: DateTime<Utc>) -> Result<()> {
-        self.execute(
+        self.tx.execute(
             "UPDATE ceremonies SET state = 'closed', closed_idx = ?2, mandiri_due = ?3 WHERE id = ?1",
             params![id.get(), idx, format_time(due)],
         )?;
@@ -804,7 +804,7 @@ impl WriteTx<'_> {
         at: DateTime<Utc>,
         method: &str,
     ) -> Result<()> {
-        self.execute(
+        self.tx.execute(
             "INSERT INTO attendance (ceremony_id, subject, idx, at, method) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![ceremony.get(), subject.to_hex(), idx, format_time(at), method],
         )?;
@@ -818,15 +818,16 @@ impl WriteTx<'_> {
         idx: u64,
         due: DateTime<Utc>,
     ) -> Result<()> {
-        self.prepare_cached(
-            "INSERT INTO mandiri (ceremony_id, subject, idx, due) VALUES (?1, ?2, ?3, ?4)",
-        )?
-        .execute(params![
-            ceremony.get(),
-            subject.to_hex(),
-            idx,
-            format_time(due)
-        ])?;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO mandiri (ceremony_id, subject, idx, due) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![
+                ceremony.get(),
+                subject.to_hex(),
+                idx,
+                format_time(due)
+            ])?;
         Ok(())
     }
 
@@ -836,7 +837,7 @@ impl WriteTx<'_> {
         text: &str,
         issued: &IssuedStatement,
     ) -> Result<()> {
-        self.execute(
+        self.tx.execute(
             "INSERT INTO issued_statements (sha256, text, ceremony_id, subject, mode, fingerprint, expires_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
@@ -864,9 +865,10 @@ impl WriteTx<'_> {
         idx: u64,
         at: DateTime<Utc>,
     ) -> Result<()> {
-        self.prepare_cached("UPDATE issued_statements SET used_idx = ?2 WHERE sha256 = ?1")?
+        self.tx
+            .prepare_cached("UPDATE issued_statements SET used_idx = ?2 WHERE sha256 = ?1")?
             .execute(params![&statement_sha256.0[..], idx])?;
-        self.prepare_cached(
+        self.tx.prepare_cached(
             "INSERT INTO signatures (ceremony_id, subject, idx, at, mode, statement_sha256, fingerprint, opd_code)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?
@@ -890,7 +892,7 @@ impl WriteTx<'_> {
         scope: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        self.execute(
+        self.tx.execute(
             "INSERT INTO tokens (token_sha256, role, scope, created_at) VALUES (?1, ?2, ?3, ?4)",
             params![&sha256.0[..], role, scope, format_time(now)],
         )?;

@@ -315,3 +315,37 @@ pub fn pakta(args: &[&str]) -> std::process::Output {
         .output()
         .expect("run pakta")
 }
+
+/// Finds `program` on the PATH, installing Debian's `package` when it is missing (the
+/// test command installs what the tests need, as README says). Panics with what to do if
+/// it cannot.
+pub fn ensure_installed(program: &str, package: &str) -> PathBuf {
+    use std::process::Command;
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let find = || {
+        std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|dir| dir.join(program))
+                .find(|p| p.is_file())
+        })
+    };
+    if let Some(path) = find() {
+        return path;
+    }
+    eprintln!("{program} is missing; installing Debian package {package}");
+    let apt = |args: &[&str]| {
+        Command::new("apt-get")
+            .args(["-o", "DPkg::Lock::Timeout=600", "-qq"])
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    let installed = apt(&["update"]) && apt(&["install", "-y", "--no-install-recommends", package]);
+    find().filter(|_| installed).unwrap_or_else(|| {
+        panic!(
+            "{program} is needed by this test and could not be installed; run `apt-get install {package}` as root"
+        )
+    })
+}

@@ -1,0 +1,69 @@
+//! The demo kabupaten is what a newcomer sees first: it must be big enough to be
+//! realistic, show every state a ceremony can be in, and be a registry that passes the
+//! same offline audit as a real one.
+
+mod common;
+
+use chrono::{TimeZone, Utc};
+use common::pakta;
+use pakta::app::{App, Caller, Config};
+use pakta::clock::SystemClock;
+use pakta::demo::load::load;
+use pakta::domain::ids::CeremonyId;
+use pakta::store::Store;
+use std::sync::Arc;
+
+#[test]
+fn the_demo_season_is_realistic_and_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let now = Utc.with_ymd_and_hms(2024, 11, 20, 3, 0, 0).unwrap();
+    let config = Config::default();
+    let tokens = actix_web::rt::System::new()
+        .block_on(load(&store, &config, now))
+        .expect("demo loads");
+    assert!(tokens.auditor.starts_with("pakta_auditor_"));
+
+    let app = App::new(store, Arc::new(SystemClock), config);
+    let (officials, ceremonies, closed_report, open_report) = actix_web::rt::System::new()
+        .block_on(async {
+            let officials = app.officials(&Caller::Auditor, None).await.unwrap();
+            let ceremonies = app.ceremonies().await.unwrap();
+            let closed = app
+                .report(&Caller::Auditor, CeremonyId::new(1).unwrap(), None)
+                .await
+                .unwrap();
+            let open = app
+                .report(&Caller::Auditor, CeremonyId::new(2).unwrap(), None)
+                .await
+                .unwrap();
+            (officials, ceremonies, closed, open)
+        });
+
+    assert!(officials.len() >= 500);
+    let opds: std::collections::BTreeSet<_> = officials.iter().map(|o| &o.opd_code).collect();
+    assert!(opds.len() >= 25, "{} OPDs", opds.len());
+    for category in ["PNS", "PPPK", "NON_ASN"] {
+        assert!(
+            officials.iter().any(|o| o.category == category),
+            "{category}"
+        );
+    }
+    let states: Vec<_> = ceremonies.iter().map(|c| c.state).collect();
+    assert_eq!(states, ["closed", "open", "draft"]);
+
+    let total = |r: &[pakta::app::OpdReport], f: fn(&pakta::app::OpdReport) -> u64| {
+        r.iter().map(f).sum::<u64>()
+    };
+    assert!(total(&closed_report, |o| o.signed_ceremony) > 0);
+    assert!(total(&closed_report, |o| o.signed_mandiri) > total(&closed_report, |o| o.late));
+    assert!(total(&closed_report, |o| o.late) > 0, "some signed late");
+    assert!(total(&closed_report, |o| o.overdue) > 0, "some are overdue");
+    assert!(total(&open_report, |o| o.attended) > total(&open_report, |o| o.signed_ceremony));
+    assert!(total(&open_report, |o| o.signed_ceremony) > 0);
+
+    drop(app);
+    let out = pakta(&["verify", "--data", dir.path().to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+}
