@@ -8,6 +8,7 @@ pub mod crypto;
 pub mod entry;
 pub mod identifier;
 pub mod ids;
+pub mod merkle;
 pub mod record;
 pub mod roster;
 pub mod statement;
