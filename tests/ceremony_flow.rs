@@ -297,3 +297,35 @@ fn pakta_import_reads_a_roster_file_and_reports_rejected_lines() {
     assert!(stdout.contains("line 6:"), "{stdout}");
     assert!(stdout.contains("Excel"), "{stdout}");
 }
+
+#[test]
+fn a_clerks_roster_mistakes_are_named_by_line_and_the_rest_is_imported() {
+    let app = TestApp::spawn();
+    let csv = format!(
+        "{ROSTER}\
+1.98E+17,Excel Korban,Staf,,PNS,DISDIK,Dinas Pendidikan
+197913401999031001,Tanggal Salah,Staf,,PNS,DISDIK,Dinas Pendidikan
+198001012005013001,Gender Salah,Staf,,PNS,DISDIK,Dinas Pendidikan
+198001012005011001,Andi Dobel,Staf,,PNS,DISDIK,Dinas Pendidikan
+198702022015031004,Kategori Salah,Staf,,HONORER,DISDIK,Dinas Pendidikan
+198702022015031005,Dewi Lestari,Pranata Komputer,,PNS,DISDIK,Dinas Pendidikan
+"
+    );
+    let reply = app.import(&csv);
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.body["created"], 5);
+    let rejected = reply.body["rejected"].as_array().unwrap();
+    let lines: Vec<u64> = rejected
+        .iter()
+        .map(|r| r["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [6, 7, 8, 9, 10]);
+    let reason = |i: usize| rejected[i]["reason"].as_str().unwrap().to_lowercase();
+    assert!(reason(0).contains("excel"), "{}", reason(0));
+    assert!(reason(1).contains("tanggal lahir"), "{}", reason(1));
+    assert!(reason(2).contains("jenis kelamin"), "{}", reason(2));
+    assert!(reason(3).contains("baris 2"), "{}", reason(3));
+    assert!(reason(4).contains("honorer"), "{}", reason(4));
+    let listed = app.get("/api/officials?opd=DISDIK", Some(ADMIN));
+    assert_eq!(listed.body["officials"].as_array().unwrap().len(), 3);
+}

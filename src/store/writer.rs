@@ -115,3 +115,67 @@ fn run_batch(conn: &mut Connection, batch: Vec<Job>, replies: &mut Vec<Reply>) -
     tx.commit()?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Error;
+
+    fn writer() -> (tempfile::TempDir, Writer, std::path::PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.sqlite3");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (x INTEGER PRIMARY KEY);")
+            .unwrap();
+        (dir, Writer::start(conn).unwrap(), path)
+    }
+
+    #[test]
+    fn a_failed_job_leaves_no_trace_and_does_not_spoil_its_batch() {
+        let (_dir, writer, path) = writer();
+        let handles: Vec<_> = (0..200i64)
+            .map(|x| {
+                let writer = writer.clone();
+                std::thread::spawn(move || {
+                    writer.write_blocking(move |w| {
+                        w.tx.execute("INSERT INTO t (x) VALUES (?1)", [x])?;
+                        if x % 2 == 1 {
+                            return Err(Error::bad_request("odd", "odd numbers are refused"));
+                        }
+                        Ok(x)
+                    })
+                })
+            })
+            .collect();
+        for (x, h) in handles.into_iter().enumerate() {
+            let reply = h.join().unwrap();
+            if x % 2 == 1 {
+                assert_eq!(reply.unwrap_err().code, "odd");
+            } else {
+                assert_eq!(reply.unwrap(), x as i64);
+            }
+        }
+        let conn = Connection::open(&path).unwrap();
+        let (count, odd): (i64, i64) = conn
+            .query_row("SELECT COUNT(*), SUM(x % 2) FROM t", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!((count, odd), (100, 0));
+    }
+
+    #[test]
+    fn a_reply_comes_only_after_the_commit_is_visible_to_other_connections() {
+        let (_dir, writer, path) = writer();
+        let reader = Connection::open(&path).unwrap();
+        for x in 0..20i64 {
+            writer
+                .write_blocking(move |w| Ok(w.tx.execute("INSERT INTO t (x) VALUES (?1)", [x])?))
+                .unwrap();
+            let seen: i64 = reader
+                .query_row("SELECT COUNT(*) FROM t WHERE x = ?1", [x], |r| r.get(0))
+                .unwrap();
+            assert_eq!(seen, 1, "row {x} acknowledged before it was committed");
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! Starting the real `pakta serve` binary as an administrator would: first start makes
+//! the data directory, the database, a private log key and a one-time admin token; a
+//! restart keeps them and does not print the token again.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::json;
+
+struct Server {
+    child: Child,
+    url: String,
+    lines: Vec<String>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `pakta serve` on port 0 and reads its banner up to the serving line.
+fn start(data: &std::path::Path) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pakta"))
+        .args([
+            "serve",
+            "--data",
+            data.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .env_remove("PAKTA_ADMIN_TOKEN")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start pakta serve");
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = Vec::new();
+    let mut url = None;
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        if let Some(rest) = line.strip_prefix("Pakta is serving on ") {
+            url = Some(rest.split_whitespace().next().unwrap().to_string());
+            lines.push(line);
+            break;
+        }
+        lines.push(line);
+    }
+    Server {
+        child,
+        url: url.unwrap_or_else(|| panic!("no serving line in {lines:?}")),
+        lines,
+    }
+}
+
+#[test]
+fn first_start_sets_up_the_data_directory_and_a_one_time_admin_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("pakta-data");
+    let server = start(&data);
+
+    let token = server
+        .lines
+        .iter()
+        .find_map(|l| {
+            l.split("shown once")
+                .nth(1)
+                .and_then(|r| r.split_whitespace().last())
+        })
+        .unwrap_or_else(|| panic!("no admin token printed: {:?}", server.lines))
+        .to_string();
+    assert!(
+        server
+            .lines
+            .iter()
+            .any(|l| l.starts_with("log public key: "))
+    );
+    assert!(data.join(pakta::store::DATABASE_FILE).is_file());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(data.join("log-key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "the log key is private");
+    }
+
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let pledge = |token: &str| {
+        agent
+            .post(format!("{}/api/pledges", server.url))
+            .header("Authorization", format!("Bearer {token}"))
+            .send_json(json!({"title": "Pakta", "text": "Netral."}))
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    assert_eq!(pledge(&token), 201, "the printed token is the admin token");
+    assert_eq!(pledge("pakta_admin_guess"), 401);
+    drop(server);
+
+    // Only the hash was kept: a restart does not print the token, and it still works.
+    let again = start(&data);
+    assert!(!again.lines.iter().any(|l| l.contains(&token)));
+    assert_eq!(
+        agent
+            .post(format!("{}/api/pledges", again.url))
+            .header("Authorization", format!("Bearer {token}"))
+            .send_json(json!({"title": "Pakta 2", "text": "Netral."}))
+            .unwrap()
+            .status()
+            .as_u16(),
+        201
+    );
+    let stored = std::fs::read(data.join(pakta::store::DATABASE_FILE)).unwrap();
+    assert!(
+        !stored.windows(token.len()).any(|w| w == token.as_bytes()),
+        "the admin token itself is never stored"
+    );
+}
