@@ -10,21 +10,17 @@ use pakta::app::{App, Caller, Config};
 use pakta::clock::SystemClock;
 use pakta::demo::load::load;
 use pakta::domain::ids::CeremonyId;
-use pakta::store::Store;
 use std::sync::Arc;
 
 #[test]
 fn the_demo_season_is_realistic_and_verifies() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let app = App::open(dir.path(), Arc::new(SystemClock), Config::default(), None).unwrap();
     let now = Utc.with_ymd_and_hms(2024, 11, 20, 3, 0, 0).unwrap();
-    let config = Config::default();
     let tokens = actix_web::rt::System::new()
-        .block_on(load(&store, &config, now))
+        .block_on(load(&app, now))
         .expect("demo loads");
     assert!(tokens.auditor.starts_with("pakta_auditor_"));
-
-    let app = App::new(store, Arc::new(SystemClock), config);
     let (officials, ceremonies, closed_report, open_report) = actix_web::rt::System::new()
         .block_on(async {
             let officials = app.officials(&Caller::Auditor, None).await.unwrap();

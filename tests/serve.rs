@@ -72,11 +72,15 @@ fn first_start_sets_up_the_data_directory_and_a_one_time_admin_token() {
         })
         .unwrap_or_else(|| panic!("no admin token printed: {:?}", server.lines))
         .to_string();
+    let printed_vkey = server
+        .lines
+        .iter()
+        .find_map(|l| l.strip_prefix("log verifier key (auditors pin this): "))
+        .unwrap_or_else(|| panic!("no verifier key printed: {:?}", server.lines))
+        .to_string();
     assert!(
-        server
-            .lines
-            .iter()
-            .any(|l| l.starts_with("log public key: "))
+        printed_vkey.starts_with("pakta/pemerintah-daerah+"),
+        "{printed_vkey}"
     );
     assert!(data.join(pakta::store::DATABASE_FILE).is_file());
     #[cfg(unix)]
@@ -103,12 +107,28 @@ fn first_start_sets_up_the_data_directory_and_a_one_time_admin_token() {
             .as_u16()
     };
     assert_eq!(pledge(&token), 201, "the printed token is the admin token");
+    let served_vkey = agent
+        .get(format!("{}/api/registry/vkey", server.url))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    assert_eq!(
+        served_vkey.trim(),
+        printed_vkey,
+        "the served key is the printed one"
+    );
     assert_eq!(pledge("pakta_admin_guess"), 401);
     drop(server);
 
     // Only the hash was kept: a restart does not print the token, and it still works.
     let again = start(&data);
     assert!(!again.lines.iter().any(|l| l.contains(&token)));
+    assert!(
+        again.lines.iter().any(|l| l.ends_with(&printed_vkey)),
+        "the log key and origin survive a restart"
+    );
     assert_eq!(
         agent
             .post(format!("{}/api/pledges", again.url))

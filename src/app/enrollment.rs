@@ -36,6 +36,8 @@ pub struct Enrolled {
     pub index: u64,
     /// The entry that revoked the previous key, when there was one.
     pub revoked_index: Option<u64>,
+    /// The receipt proving the enrollment is in the registry.
+    pub receipt: String,
 }
 
 pub(super) fn parse_nip(raw: &str) -> Result<Identifier> {
@@ -100,7 +102,9 @@ impl App {
         }
         let code_hash = Sha256Hash::of(code.as_str().as_bytes());
         let now = self.now();
-        self.store
+        let document = message.clone();
+        let mut enrolled = self
+            .store
             .write(move |w| {
                 let official = w.db().official_by_nip(&nip)?.ok_or_else(|| unknown_official(&nip))?;
                 let stored = w
@@ -172,8 +176,11 @@ impl App {
                     fingerprint: key.fingerprint().to_hex(),
                     index: enrolled.index,
                     revoked_index,
+                    receipt: String::new(),
                 })
             })
-            .await
+            .await?;
+        enrolled.receipt = self.receipt(enrolled.index, key, proof, document).await?;
+        Ok(enrolled)
     }
 }

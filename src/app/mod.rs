@@ -12,12 +12,14 @@ mod reports;
 mod roster;
 mod setup;
 mod signing;
+mod transparency;
 mod verify;
 
 use std::sync::Arc;
 
 use chrono::Duration;
 
+pub use crate::domain::receipt::Check;
 pub use auth::{Caller, NewToken, TokenRequest};
 pub use ceremonies::{
     CeremonyDetails, CeremonySummary, ClosedCeremony, Invite, NewCeremony, PublishedPledge,
@@ -26,9 +28,10 @@ pub use enrollment::{Enrolled, EnrollmentRequest, IssuedCode};
 pub use log::{EntryView, Head, Info, MAX_PAGE};
 pub use reports::{OpdReport, OpdUnsigned, UnsignedOfficial, unsigned_csv};
 pub use roster::{ImportReport, OfficialView};
-pub use setup::{Started, log_key_path};
-pub use signing::{IssuedStatementView, Receipt, SignatureRequest};
-pub use verify::{Check, Verification};
+pub use setup::{LogSigner, default_origin, log_key_path};
+pub use signing::{AcceptedSignature, IssuedStatementView, SignatureRequest};
+pub use transparency::{ConsistencyProof, InclusionProof, Tile};
+pub use verify::Verification;
 
 use crate::clock::Clock;
 use crate::domain::zone::Zone;
@@ -65,15 +68,32 @@ pub struct App {
     store: Store,
     clock: Arc<dyn Clock>,
     config: Arc<Config>,
+    log: Arc<LogSigner>,
+    /// The last checkpoint signed, reused while the log has not grown.
+    checkpoint: Arc<std::sync::Mutex<Option<(u64, String)>>>,
 }
 
 impl App {
-    pub fn new(store: Store, clock: Arc<dyn Clock>, config: Config) -> App {
+    fn new(store: Store, clock: Arc<dyn Clock>, config: Config, log: LogSigner) -> App {
         App {
             store,
             clock,
             config: Arc::new(config),
+            log: Arc::new(log),
+            checkpoint: Arc::default(),
         }
+    }
+
+    /// The same registry seen through another clock (the demo loader plays past weeks).
+    pub fn with_clock(&self, clock: Arc<dyn Clock>) -> App {
+        App {
+            clock,
+            ..self.clone()
+        }
+    }
+
+    pub fn log(&self) -> &LogSigner {
+        &self.log
     }
 
     pub fn store(&self) -> &Store {

@@ -1,72 +1,159 @@
-//! First start of a data directory: the registry's log key and the admin token.
+//! Opening a data directory: the database, the registry's log key and origin (which
+//! together make the verifier key auditors pin), and the admin token.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use super::{App, random};
-use crate::domain::crypto::{PublicKey, Sha256Hash};
+use ed25519_dalek::SigningKey;
+
+use super::{App, Config, random};
+use crate::clock::Clock;
+use crate::domain::crypto::Sha256Hash;
+use crate::domain::note::{Checkpoint, VerifierKey, is_valid_name};
 use crate::error::{Error, Result};
 use crate::keyfile;
+use crate::store::Store;
 
 const ADMIN_TOKEN_META: &str = "admin_token_sha256";
-
-/// What starting a registry produced that the operator must be told.
-#[derive(Debug, Clone)]
-pub struct Started {
-    /// A newly generated admin token: shown once, only its hash is kept.
-    pub new_admin_token: Option<String>,
-    pub log_public_key: PublicKey,
-}
+const ORIGIN_META: &str = "origin";
 
 pub fn log_key_path(data_dir: &Path) -> PathBuf {
     data_dir.join("log-key")
 }
 
+/// The registry's own identity: the origin line of its checkpoints and the key that
+/// signs them. It signs checkpoints only.
+pub struct LogSigner {
+    origin: String,
+    key: SigningKey,
+}
+
+impl LogSigner {
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    pub fn vkey(&self) -> VerifierKey {
+        VerifierKey::new(&self.origin, keyfile::public_key(&self.key))
+    }
+
+    pub fn sign(&self, checkpoint: &Checkpoint) -> String {
+        debug_assert_eq!(checkpoint.origin, self.origin);
+        checkpoint.sign(&self.key)
+    }
+}
+
+/// The origin a registry gets when none is given: a slug of the instansi's name, so two
+/// kabupaten never share one by accident.
+pub fn default_origin(instansi: &str) -> String {
+    let mut slug = String::new();
+    for c in instansi.to_lowercase().chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+    }
+    format!("pakta/{}", slug.trim_end_matches('-'))
+}
+
 impl App {
-    /// Makes sure the data directory has a log key and an admin token. `admin_token` (from
-    /// PAKTA_ADMIN_TOKEN) replaces the stored one; without it a token is generated once.
-    pub fn start(&self, data_dir: &Path, admin_token: Option<&str>) -> Result<Started> {
+    /// Opens (creating on first start) the registry in `data_dir`: database, log key
+    /// (mode 0600) and origin. The origin is fixed at first start, because auditors pin
+    /// the verifier key made from it; asking for another one later is refused.
+    pub fn open(
+        data_dir: &Path,
+        clock: Arc<dyn Clock>,
+        config: Config,
+        origin: Option<&str>,
+    ) -> Result<App> {
+        let store = Store::open(data_dir)?;
         let key_path = log_key_path(data_dir);
-        let log_key = if key_path.exists() {
+        let key = if key_path.exists() {
             keyfile::read(&key_path)
         } else {
             keyfile::generate().and_then(|k| keyfile::create(&key_path, &k).map(|_| k))
         }
         .map_err(|e| Error::internal(format!("Log key: {e}")))?;
 
-        let new_admin_token = match admin_token {
-            Some(token) if token.trim().len() < 16 => {
+        let stored = store.read_blocking(|db| db.meta(ORIGIN_META))?;
+        let origin = match (stored, origin) {
+            (Some(stored), Some(asked)) if stored != asked => {
                 return Err(Error::bad_request(
-                    "weak_admin_token",
-                    "PAKTA_ADMIN_TOKEN must be at least 16 characters; use a long random value.",
+                    "origin_fixed",
+                    format!(
+                        "This registry's origin is '{stored}' and cannot change: auditors pinned the verifier key made from it. Start without --origin, or with --origin '{stored}'."
+                    ),
                 ));
             }
+            (Some(stored), _) => stored,
+            (None, asked) => {
+                let origin = asked.map_or_else(|| default_origin(&config.instansi), str::to_string);
+                if !is_valid_name(&origin) {
+                    return Err(Error::bad_request(
+                        "invalid_origin",
+                        format!(
+                            "Origin '{origin}' must be non-empty with no spaces and no '+', like pakta.example.go.id/netralitas."
+                        ),
+                    ));
+                }
+                let value = origin.clone();
+                store.write_blocking(move |w| w.set_meta(ORIGIN_META, &value))?;
+                origin
+            }
+        };
+        Ok(App::new(store, clock, config, LogSigner { origin, key }))
+    }
+
+    /// Makes sure there is an admin token. `admin_token` (from PAKTA_ADMIN_TOKEN) replaces
+    /// the stored one; without it a token is generated once and returned, to be shown
+    /// once: only its hash is kept.
+    pub fn setup_admin_token(&self, admin_token: Option<&str>) -> Result<Option<String>> {
+        match admin_token {
+            Some(token) if token.trim().len() < 16 => Err(Error::bad_request(
+                "weak_admin_token",
+                "PAKTA_ADMIN_TOKEN must be at least 16 characters; use a long random value.",
+            )),
             Some(token) => {
                 let hash = Sha256Hash::of(token.trim().as_bytes()).to_hex();
                 self.store
                     .write_blocking(move |w| w.set_meta(ADMIN_TOKEN_META, &hash))?;
-                None
+                Ok(None)
             }
             None => {
-                let existing = self.store.read_blocking(|db| db.meta(ADMIN_TOKEN_META))?;
-                if existing.is_some() {
-                    None
-                } else {
-                    let token = format!("pakta_admin_{}", hex::encode(random::<20>()?));
-                    let hash = Sha256Hash::of(token.as_bytes()).to_hex();
-                    self.store
-                        .write_blocking(move |w| w.set_meta(ADMIN_TOKEN_META, &hash))?;
-                    Some(token)
+                if self
+                    .store
+                    .read_blocking(|db| db.meta(ADMIN_TOKEN_META))?
+                    .is_some()
+                {
+                    return Ok(None);
                 }
+                let token = format!("pakta_admin_{}", hex::encode(random::<20>()?));
+                let hash = Sha256Hash::of(token.as_bytes()).to_hex();
+                self.store
+                    .write_blocking(move |w| w.set_meta(ADMIN_TOKEN_META, &hash))?;
+                Ok(Some(token))
             }
-        };
-        Ok(Started {
-            new_admin_token,
-            log_public_key: keyfile::public_key(&log_key),
-        })
+        }
     }
 
     pub(super) fn is_admin_token(&self, db: &crate::store::Db<'_>, token: &str) -> Result<bool> {
         Ok(db.meta(ADMIN_TOKEN_META)?.as_deref()
             == Some(Sha256Hash::of(token.as_bytes()).to_hex().as_str()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_origins_are_valid_key_names() {
+        let origin = default_origin("Pemerintah Kabupaten Sukamaju Raya (Jawa Barat)");
+        assert_eq!(
+            origin,
+            "pakta/pemerintah-kabupaten-sukamaju-raya-jawa-barat"
+        );
+        assert!(is_valid_name(&origin));
     }
 }

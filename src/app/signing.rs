@@ -33,9 +33,10 @@ pub struct SignatureRequest {
     pub signature: String,
 }
 
-/// What an accepted signature returns: enough to find and check the entry later.
+/// What an accepted signature returns: enough to find and check the entry later, and
+/// the receipt file to keep.
 #[derive(Debug, Clone, Serialize)]
-pub struct Receipt {
+pub struct AcceptedSignature {
     pub index: u64,
     pub entry_hash: String,
     pub statement_sha256: String,
@@ -47,6 +48,8 @@ pub struct Receipt {
     pub late: bool,
     pub statement: String,
     pub signature: String,
+    /// The receipt (`pakta/receipt/v1` with a c2sp.org/tlog-proof@v1), checkable offline.
+    pub receipt: String,
 }
 
 fn not_issued() -> Error {
@@ -121,7 +124,7 @@ impl App {
             .await
     }
 
-    pub async fn submit_signature(&self, request: SignatureRequest) -> Result<Receipt> {
+    pub async fn submit_signature(&self, request: SignatureRequest) -> Result<AcceptedSignature> {
         let signature = Signature::from_base64("signature", &request.signature)
             .map_err(|e| Error::bad_request("invalid_signature", e.to_string()))?;
         let text = request.statement;
@@ -150,7 +153,9 @@ impl App {
             ));
         }
 
-        self.store
+        let document = text.clone();
+        let mut accepted = self
+            .store
             .write(move |w| {
                 let issued = w.db().issued_statement(&sha256)?.ok_or_else(not_issued)?;
                 refuse_used_or_expired(&issued, now)?;
@@ -201,7 +206,7 @@ impl App {
                     && facts
                         .and_then(|f| f.mandiri_due)
                         .is_some_and(|due| is_late(due, now));
-                Ok(Receipt {
+                Ok(AcceptedSignature {
                     index: entry.index,
                     entry_hash: entry.hash.to_hex(),
                     statement_sha256: sha256.to_hex(),
@@ -212,9 +217,14 @@ impl App {
                     late,
                     statement: text,
                     signature: signature.to_base64(),
+                    receipt: String::new(),
                 })
             })
-            .await
+            .await?;
+        accepted.receipt = self
+            .receipt(accepted.index, key, signature, document)
+            .await?;
+        Ok(accepted)
     }
 }
 

@@ -1,34 +1,21 @@
-//! `POST /api/verify`: given a statement and a signature, says which checks pass: the
-//! statement's form, whether it is in the registry, whether the key was enrolled and
-//! active when it signed, and whether the signature verifies.
+//! `POST /api/verify`: given a statement and a signature, or a receipt, says which
+//! checks pass: the document's form, whether it is in the registry, whether the key was
+//! enrolled and active when it signed, whether the signature verifies, and for a receipt
+//! the inclusion proof and the log's signature on the checkpoint.
 
 use serde::Serialize;
 
 use super::App;
 use crate::domain::crypto::{Sha256Hash, Signature};
+use crate::domain::receipt::{Check, Receipt, check};
 use crate::domain::statement::Statement;
 use crate::error::Result;
-
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Check {
-    pub name: &'static str,
-    pub ok: bool,
-    pub detail: String,
-}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Verification {
     pub valid: bool,
     pub checks: Vec<Check>,
     pub index: Option<u64>,
-}
-
-fn check(name: &'static str, ok: bool, detail: impl Into<String>) -> Check {
-    Check {
-        name,
-        ok,
-        detail: detail.into(),
-    }
 }
 
 impl App {
@@ -114,6 +101,44 @@ impl App {
             valid,
             checks,
             index: entry.map(|e| e.idx),
+        })
+    }
+}
+
+impl App {
+    /// Checks a receipt offline against this registry's verifier key, and then against
+    /// the log itself: the entry must be the one stored at its index.
+    pub async fn verify_receipt(&self, text: String) -> Result<Verification> {
+        let receipt = match Receipt::parse(&text) {
+            Ok(r) => r,
+            Err(e) => {
+                return Ok(Verification {
+                    valid: false,
+                    checks: vec![check("receipt_format", false, e.to_string())],
+                    index: None,
+                });
+            }
+        };
+        let mut checks = receipt.verify(&self.log.vkey());
+        let index = receipt.index;
+        let stored = self
+            .store
+            .read(move |db| Ok(db.log_entries(index, 1)?.pop().filter(|e| e.index == index)))
+            .await?;
+        let matches = stored.is_some_and(|e| e.bytes == receipt.entry);
+        checks.push(check(
+            "in_registry",
+            matches,
+            if matches {
+                format!("Entri nomor {index} di registri ini sama persis dengan entri pada tanda terima.")
+            } else {
+                format!("Registri ini tidak memuat entri tanda terima di nomor {index}.")
+            },
+        ));
+        Ok(Verification {
+            valid: checks.iter().all(|c| c.ok),
+            checks,
+            index: Some(index),
         })
     }
 }

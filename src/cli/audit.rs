@@ -260,3 +260,29 @@ pub fn export(dir: &Path, out: &Path) -> Result<ExitCode> {
     println!("exported {size} entries to {}", out.display());
     Ok(ExitCode::SUCCESS)
 }
+
+pub fn verify_receipt(file: &Path, vkey: &str) -> Result<ExitCode> {
+    let vkey = super::mirror::read_vkey(vkey)?;
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("cannot read the receipt {}", file.display()))?;
+    let receipt = pakta::domain::receipt::Receipt::parse(&text)?;
+    let checks = receipt.verify(&vkey);
+    for c in &checks {
+        println!(
+            "{} {}: {}",
+            if c.ok { "ok  " } else { "FAIL" },
+            c.name,
+            c.detail
+        );
+    }
+    if checks.iter().all(|c| c.ok) {
+        println!(
+            "VALID: entry {} is in the registry {}",
+            receipt.index, vkey.name
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("INVALID receipt");
+        Ok(ExitCode::FAILURE)
+    }
+}

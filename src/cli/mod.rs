@@ -2,6 +2,7 @@
 //! over the library; errors are reported with `anyhow` context saying what to do next.
 
 mod audit;
+mod mirror;
 mod serve;
 mod sign;
 
@@ -53,6 +54,16 @@ enum Command {
         #[arg(long)]
         export: Option<PathBuf>,
     },
+    /// Check a receipt offline: signature, entry, inclusion proof and the log's checkpoint.
+    VerifyReceipt {
+        file: PathBuf,
+        /// The log's verifier key, or a file holding it.
+        #[arg(long)]
+        vkey: String,
+    },
+    /// Follow a registry from its checkpoint and tiles, keeping a verified copy; stops
+    /// with exit status 3 on a fork.
+    Mirror(mirror::MirrorArgs),
     /// Write the log and the statements kept beside it to one file for an auditor.
     Export {
         #[arg(long, default_value = "./pakta-data")]
@@ -81,9 +92,15 @@ pub fn main() -> ExitCode {
         } => sign::sign(&key, &statement_file),
         Command::Verify { data, export } => audit::verify(data.as_deref(), export.as_deref()),
         Command::Export { data, out } => audit::export(&data, &out),
+        Command::VerifyReceipt { file, vkey } => audit::verify_receipt(&file, &vkey),
+        Command::Mirror(args) => mirror::mirror(args),
     };
     match outcome {
         Ok(code) => code,
+        Err(e) if mirror::is_fork(&e) => {
+            eprintln!("{e}");
+            ExitCode::from(mirror::FORK_EXIT)
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE

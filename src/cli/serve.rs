@@ -14,7 +14,6 @@ use pakta::clock::{Clock, SystemClock};
 use pakta::demo::kabupaten::DemoKabupaten;
 use pakta::demo::load::{DEMO_OFFICIALS, DEMO_SEED, load};
 use pakta::domain::zone::Zone;
-use pakta::store::Store;
 
 #[derive(Args)]
 pub struct ServeArgs {
@@ -30,6 +29,10 @@ pub struct ServeArgs {
     /// The instansi's time zone: Asia/Jakarta (WIB), Asia/Makassar (WITA), Asia/Jayapura (WIT).
     #[arg(long, default_value = "Asia/Jakarta")]
     timezone: String,
+    /// The log's name in its checkpoints, fixed at first start (default: from --instansi),
+    /// e.g. pakta.bkpsdm.example.go.id/netralitas-2024.
+    #[arg(long)]
+    origin: Option<String>,
 }
 
 #[derive(Args)]
@@ -43,16 +46,15 @@ pub struct DemoArgs {
 
 const DEMO_MARKER: &str = "demo-tokens.txt";
 
-fn open(data: &Path, config: Config) -> Result<(App, Option<String>)> {
-    let store =
-        Store::open(data).with_context(|| format!("opening the registry in {}", data.display()))?;
-    let app = App::new(store, Arc::new(SystemClock), config);
+fn open(data: &Path, config: Config, origin: Option<&str>) -> Result<(App, Option<String>)> {
+    let app = App::open(data, Arc::new(SystemClock), config, origin)
+        .with_context(|| format!("opening the registry in {}", data.display()))?;
     let admin_env = std::env::var("PAKTA_ADMIN_TOKEN").ok();
-    let started = app
-        .start(data, admin_env.as_deref())
-        .context("first-start setup (log key, admin token)")?;
-    println!("log public key: {}", started.log_public_key.to_base64());
-    Ok((app, started.new_admin_token))
+    let new_token = app
+        .setup_admin_token(admin_env.as_deref())
+        .context("setting up the admin token")?;
+    println!("log verifier key (auditors pin this): {}", app.vkey());
+    Ok((app, new_token))
 }
 
 fn bind(listen: &str) -> Result<TcpListener> {
@@ -80,7 +82,7 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode> {
         ..Config::default()
     };
     let listener = bind(&args.listen)?;
-    let (app, new_token) = open(&args.data, config)?;
+    let (app, new_token) = open(&args.data, config, args.origin.as_deref())?;
     match new_token {
         Some(token) => println!(
             "admin token (shown once, only its hash is stored; set PAKTA_ADMIN_TOKEN to choose your own): {token}"
@@ -108,7 +110,7 @@ pub fn demo(args: DemoArgs) -> Result<ExitCode> {
             args.data.display()
         );
     }
-    let (app, new_token) = open(&args.data, config.clone())?;
+    let (app, new_token) = open(&args.data, config, None)?;
     if fresh {
         let admin = new_token
             .clone()
@@ -118,9 +120,8 @@ pub fn demo(args: DemoArgs) -> Result<ExitCode> {
             kab.name
         );
         let now = SystemClock.now();
-        let store = app.store().clone();
         let tokens = actix_web::rt::System::new()
-            .block_on(async move { load(&store, &config, now).await })
+            .block_on(load(&app, now))
             .context("loading the demo data")?;
         let text = format!(
             "admin: {admin}\noperator (ceremony {}): {}\nsupervisor ({}): {}\nauditor: {}\n",
@@ -155,9 +156,8 @@ fn write_private(path: &Path, text: &str) -> Result<()> {
 
 pub fn import(file: &Path, data: &Path) -> Result<ExitCode> {
     let csv = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let store =
-        Store::open(data).with_context(|| format!("opening the registry in {}", data.display()))?;
-    let app = App::new(store, Arc::new(SystemClock), Config::default());
+    let app = App::open(data, Arc::new(SystemClock), Config::default(), None)
+        .with_context(|| format!("opening the registry in {}", data.display()))?;
     let report = app.import_roster_blocking(&csv)?;
     println!(
         "created {}, updated {}, unchanged {}, rejected {}",

@@ -12,7 +12,7 @@ use ed25519_dalek::{Signer, SigningKey};
 
 use super::kabupaten::DemoKabupaten;
 use crate::app::{
-    App, Caller, Config, EnrollmentRequest, Invite, NewCeremony, SignatureRequest, TokenRequest,
+    App, Caller, EnrollmentRequest, Invite, NewCeremony, SignatureRequest, TokenRequest,
 };
 use crate::clock::ManualClock;
 use crate::domain::crypto::encode_base64;
@@ -21,7 +21,6 @@ use crate::domain::ids::CeremonyId;
 use crate::domain::statement::{EnrollmentCode, enrollment_message};
 use crate::error::Result;
 use crate::keyfile;
-use crate::store::Store;
 
 /// The demo is the same kabupaten every time.
 pub const DEMO_SEED: u64 = 2024;
@@ -43,10 +42,12 @@ struct Device {
     key: SigningKey,
 }
 
-pub async fn load(store: &Store, config: &Config, now: DateTime<Utc>) -> Result<DemoTokens> {
+/// Loads the demo into the (empty) registry behind `app`; `now` is the real time, the
+/// season is played in the three weeks before it.
+pub async fn load(app: &App, now: DateTime<Utc>) -> Result<DemoTokens> {
     let kab = DemoKabupaten::generate(DEMO_SEED, DEMO_OFFICIALS);
     let clock = Arc::new(ManualClock::new(now - Duration::days(21)));
-    let app = App::new(store.clone(), clock.clone(), config.clone());
+    let app = app.with_clock(clock.clone());
     let admin = Caller::Admin;
 
     let report = app

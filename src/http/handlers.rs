@@ -259,9 +259,78 @@ pub async fn unsigned(
     }
 }
 
-pub async fn verify(app: Data, body: web::Json<SignatureRequest>) -> Result<HttpResponse> {
-    let body = body.into_inner();
-    Ok(HttpResponse::Ok().json(app.verify_signature(body.statement, body.signature).await?))
+/// `POST /api/verify` takes a statement with its signature, or a receipt file.
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub enum VerifyBody {
+    Receipt {
+        receipt: String,
+    },
+    Signed {
+        statement: String,
+        signature: String,
+    },
+}
+
+pub async fn verify(app: Data, body: web::Json<VerifyBody>) -> Result<HttpResponse> {
+    let verification = match body.into_inner() {
+        VerifyBody::Receipt { receipt } => app.verify_receipt(receipt).await?,
+        VerifyBody::Signed {
+            statement,
+            signature,
+        } => app.verify_signature(statement, signature).await?,
+    };
+    Ok(HttpResponse::Ok().json(verification))
+}
+
+fn plain_text(body: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .body(body)
+}
+
+pub async fn checkpoint(app: Data) -> Result<HttpResponse> {
+    Ok(plain_text(app.checkpoint().await?))
+}
+
+pub async fn vkey(app: Data) -> HttpResponse {
+    plain_text(format!("{}\n", app.vkey()))
+}
+
+#[derive(Deserialize)]
+pub struct InclusionQuery {
+    index: u64,
+    size: Option<u64>,
+}
+
+pub async fn inclusion_proof(app: Data, q: web::Query<InclusionQuery>) -> Result<HttpResponse> {
+    Ok(HttpResponse::Ok().json(app.inclusion_proof(q.index, q.size).await?))
+}
+
+#[derive(Deserialize)]
+pub struct ConsistencyQuery {
+    from: u64,
+    to: Option<u64>,
+}
+
+pub async fn consistency_proof(app: Data, q: web::Query<ConsistencyQuery>) -> Result<HttpResponse> {
+    Ok(HttpResponse::Ok().json(app.consistency_proof(q.from, q.to).await?))
+}
+
+/// Full tiles never change, so caches may keep them for a year; partial ones are
+/// replaced by wider ones as the log grows.
+pub async fn tile(app: Data, path: web::Path<String>) -> Result<HttpResponse> {
+    let tile = app.tile(&path).await?;
+    let cache = if tile.full {
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, max-age=60"
+    };
+    Ok(HttpResponse::Ok()
+        .content_type("application/octet-stream")
+        .insert_header((header::CACHE_CONTROL, cache))
+        .body(tile.bytes))
 }
 
 pub async fn info(app: Data) -> HttpResponse {

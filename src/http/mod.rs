@@ -1,4 +1,5 @@
-//! actix-web only: the route table ([`routes`]), thin handlers that turn requests into
+//! actix-web only: the route table ([`routes`]: the JSON API under /api, and the
+//! transparency log's /checkpoint and /tile/… in their C2SP forms), thin handlers that turn requests into
 //! calls on [`crate::app::App`] and results into JSON, and (in [`error`]) the one mapping
 //! from errors to status codes.
 
@@ -53,10 +54,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/verify", web::post().to(verify))
             .route("/registry/head", web::get().to(registry_head))
             .route("/registry/entries", web::get().to(registry_entries))
+            .route("/registry/vkey", web::get().to(vkey))
+            .route("/registry/proof/inclusion", web::get().to(inclusion_proof))
+            .route(
+                "/registry/proof/consistency",
+                web::get().to(consistency_proof),
+            )
             .route("/openapi.yaml", web::get().to(openapi))
             .route("/info", web::get().to(info))
             .default_service(web::to(error::unknown_route)),
-    );
+    )
+    .route("/checkpoint", web::get().to(checkpoint))
+    .route("/tile/{path:.*}", web::get().to(tile));
 }
 
 /// Starts serving on an already bound listener (port 0 in tests). The returned server

@@ -107,10 +107,13 @@ impl Store {
         Ok(conn)
     }
 
-    /// Runs a read on a pooled connection, synchronously.
+    /// Runs a read on a pooled connection, synchronously, inside one read transaction:
+    /// everything `f` reads comes from one snapshot (a checkpoint and its proofs agree).
     pub fn read_blocking<T>(&self, f: impl FnOnce(&Db<'_>) -> Result<T>) -> Result<T> {
         let conn = self.reader()?;
+        conn.execute_batch("BEGIN")?;
         let out = f(&Db { conn: &conn });
+        conn.execute_batch("COMMIT")?;
         self.readers
             .lock()
             .expect("reader pool poisoned")

@@ -12,6 +12,7 @@ use crate::domain::crypto::{KeyFingerprint, PublicKey, Sha256Hash};
 use crate::domain::entry::{Entry, EntryBody, SigningMode, entry_hash};
 use crate::domain::identifier::{Category, Identifier, OpdCode};
 use crate::domain::ids::{CeremonyId, PledgeId, SubjectId};
+use crate::domain::merkle;
 use crate::domain::record::{format_time, parse_time};
 use crate::domain::zone::Zone;
 use crate::error::Result;
@@ -479,6 +480,23 @@ impl Db<'_> {
         })
     }
 
+    /// The hash of the complete subtree at (level, index); it must exist.
+    pub fn subtree(&self, level: u32, index: u64) -> Result<Sha256Hash> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT hash FROM tree WHERE level = ?1 AND idx = ?2")?
+            .query_row(params![level, index], |r| hash_col(r, 0))?)
+    }
+
+    /// Up to `count` consecutive complete subtree hashes of one level, from `start`.
+    pub fn subtrees(&self, level: u32, start: u64, count: u64) -> Result<Vec<Sha256Hash>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT hash FROM tree WHERE level = ?1 AND idx >= ?2 AND idx < ?3 ORDER BY idx",
+        )?;
+        let rows = stmt.query_map(params![level, start, start + count], |r| hash_col(r, 0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     pub fn log_entries(&self, start: u64, limit: u64) -> Result<Vec<StoredEntry>> {
         let mut stmt = self
             .conn
@@ -554,6 +572,22 @@ fn official_row_at(r: &Row, at: usize) -> rusqlite::Result<Official> {
     })
 }
 
+/// Stores the leaf hash of entry `index` and every subtree it completes, in the
+/// caller's transaction, so the tree never lags the log.
+pub(super) fn add_leaf(conn: &rusqlite::Connection, index: u64, entry: &[u8]) -> Result<()> {
+    let mut insert =
+        conn.prepare_cached("INSERT INTO tree (level, idx, hash) VALUES (?1, ?2, ?3)")?;
+    let mut hash = merkle::leaf_hash(entry);
+    for (level, node) in merkle::completed_by_append(index) {
+        if level > 0 {
+            let left = Db { conn }.subtree(level - 1, 2 * node)?;
+            hash = merkle::node_hash(&left, &hash);
+        }
+        insert.execute(params![level, node, &hash.0[..]])?;
+    }
+    Ok(())
+}
+
 /// An entry just appended.
 #[derive(Debug, Clone, Copy)]
 pub struct Appended {
@@ -577,6 +611,32 @@ impl WriteTx<'_> {
             "INSERT INTO log (idx, hash, bytes) VALUES (?1, ?2, ?3)",
             params![size, &hash.0[..], bytes],
         )?;
+        add_leaf(self.tx, size, &bytes)?;
+        Ok(Appended { index: size, hash })
+    }
+
+    /// Appends entry bytes fetched from another registry (a mirror's copy): they must
+    /// be a valid entry that continues this log's chain.
+    pub fn append_copied(&mut self, bytes: &[u8]) -> Result<Appended> {
+        let (size, head) = self.db().log_head()?;
+        let entry = Entry::parse(bytes).map_err(|e| {
+            crate::error::Error::bad_request("invalid_entry", format!("entry {size}: {e}"))
+        })?;
+        if entry.index != size || entry.prev != head.unwrap_or(Sha256Hash::ZERO) {
+            return Err(crate::error::Error::conflict(
+                "chain_broken",
+                format!(
+                    "entry {size} does not continue the chain (index {}, prev {})",
+                    entry.index, entry.prev
+                ),
+            ));
+        }
+        let hash = entry_hash(bytes);
+        self.tx.execute(
+            "INSERT INTO log (idx, hash, bytes) VALUES (?1, ?2, ?3)",
+            params![size, &hash.0[..], bytes],
+        )?;
+        add_leaf(self.tx, size, bytes)?;
         Ok(Appended { index: size, hash })
     }
 

@@ -16,9 +16,9 @@ use serde_json::{Value, json};
 use pakta::app::{App, Config};
 use pakta::clock::ManualClock;
 use pakta::domain::crypto::encode_base64;
-use pakta::store::Store;
 
 pub const ADMIN: &str = "admin-token-for-tests-0123456789";
+pub const ORIGIN: &str = "pakta.test/kabupaten-contoh";
 
 /// Officials used across tests: valid identifiers, two OPDs.
 pub const ANDI: &str = "198001012005011001"; // PNS, DISDIK
@@ -36,6 +36,8 @@ nip,name,position,rank,category,opd_code,opd_name
 
 pub struct TestApp {
     pub url: String,
+    /// The log's verifier key, as an auditor would pin it.
+    pub vkey: String,
     pub dir: tempfile::TempDir,
     pub clock: Arc<ManualClock>,
     agent: ureq::Agent,
@@ -66,13 +68,26 @@ impl Reply {
 
 impl TestApp {
     pub fn spawn() -> TestApp {
+        TestApp::spawn_in(tempfile::tempdir().expect("temp dir"))
+    }
+
+    /// A registry that signs with the same log key (and origin) as `other`: the way an
+    /// operator could show two different histories under one identity.
+    pub fn spawn_impersonating(other: &TestApp) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
+        let key = pakta::app::log_key_path(other.data_dir());
+        std::fs::copy(&key, pakta::app::log_key_path(dir.path())).expect("copy log key");
+        TestApp::spawn_in(dir)
+    }
+
+    fn spawn_in(dir: tempfile::TempDir) -> TestApp {
         let clock = Arc::new(ManualClock::new(
             Utc.with_ymd_and_hms(2024, 10, 7, 1, 0, 0).unwrap(),
         ));
-        let store = Store::open(dir.path()).expect("open store");
-        let app = App::new(store, clock.clone(), Config::default());
-        app.start(dir.path(), Some(ADMIN)).expect("start");
+        let app = App::open(dir.path(), clock.clone(), Config::default(), Some(ORIGIN))
+            .expect("open the registry");
+        app.setup_admin_token(Some(ADMIN)).expect("admin token");
+        let vkey = app.vkey();
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = std::sync::mpsc::channel();
@@ -90,6 +105,7 @@ impl TestApp {
             .into();
         TestApp {
             url,
+            vkey,
             dir,
             clock,
             agent,
@@ -124,6 +140,28 @@ impl TestApp {
             req = req.header("Authorization", format!("Bearer {t}"));
         }
         Self::finish(req.call().expect("GET"))
+    }
+
+    /// Status, raw body and Cache-Control of a GET (for tiles and other binary bodies).
+    pub fn get_response(&self, path: &str) -> (u16, Vec<u8>, String) {
+        let mut response = self
+            .agent
+            .get(format!("{}{path}", self.url))
+            .call()
+            .expect("GET");
+        let cache = response
+            .headers()
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let status = response.status().as_u16();
+        let bytes = response.body_mut().read_to_vec().unwrap_or_default();
+        (status, bytes, cache)
+    }
+
+    pub fn get_bytes(&self, path: &str) -> Vec<u8> {
+        self.get_response(path).1
     }
 
     pub fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Reply {

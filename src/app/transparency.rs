@@ -1,0 +1,214 @@
+//! The registry as a transparency log: signed checkpoints over the Merkle tree,
+//! inclusion and consistency proofs, the receipts officials keep, and the static
+//! tlog tiles a plain web server or CDN can serve.
+
+use serde::Serialize;
+
+use super::App;
+use crate::domain::crypto::{PublicKey, Sha256Hash, Signature, encode_base64};
+use crate::domain::merkle;
+use crate::domain::note::Checkpoint;
+use crate::domain::receipt::Receipt;
+use crate::domain::tiles::{TileKind, TilePath, entry_bundle};
+use crate::error::{Error, Result};
+use crate::store::Db;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InclusionProof {
+    pub index: u64,
+    pub size: u64,
+    /// The RFC 6962 audit path, leaf side first, standard base64.
+    pub hashes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsistencyProof {
+    pub from: u64,
+    pub to: u64,
+    pub hashes: Vec<String>,
+}
+
+/// A tile's bytes and whether it is full (and so may be cached forever).
+pub struct Tile {
+    pub bytes: Vec<u8>,
+    pub full: bool,
+}
+
+fn b64(hashes: Vec<Sha256Hash>) -> Vec<String> {
+    hashes.iter().map(|h| encode_base64(&h.0)).collect()
+}
+
+/// Subtree lookups against the store, for the pure Merkle functions.
+fn tree<'a>(db: &'a Db<'_>) -> impl FnMut(u32, u64) -> Result<Sha256Hash> + 'a {
+    |level, index| db.subtree(level, index)
+}
+
+fn out_of_range(code: &'static str, message: String) -> Error {
+    Error::bad_request(code, message)
+}
+
+/// The size a proof is asked for: the current size by default; never beyond it.
+fn size_within(requested: Option<u64>, current: u64) -> Result<u64> {
+    match requested {
+        None => Ok(current),
+        Some(size) if size <= current => Ok(size),
+        Some(size) => Err(out_of_range(
+            "size_beyond_log",
+            format!(
+                "Registri baru berisi {current} entri; ukuran {size} belum ada. Ambil checkpoint terbaru lalu minta bukti untuk ukurannya."
+            ),
+        )),
+    }
+}
+
+impl App {
+    /// The current checkpoint, signed. Re-signed only when the log has grown.
+    pub async fn checkpoint(&self) -> Result<String> {
+        let (size, root) = self
+            .store
+            .read(|db| {
+                let (size, _) = db.log_head()?;
+                Ok((size, merkle::root(size, &mut tree(db))?))
+            })
+            .await?;
+        Ok(self.signed_checkpoint(size, root))
+    }
+
+    fn signed_checkpoint(&self, size: u64, root: Sha256Hash) -> String {
+        let mut cached = self.checkpoint.lock().expect("checkpoint cache poisoned");
+        if let Some((cached_size, note)) = cached.as_ref()
+            && *cached_size == size
+        {
+            return note.clone();
+        }
+        let note = self.log.sign(&Checkpoint {
+            origin: self.log.origin().to_string(),
+            size,
+            root,
+        });
+        *cached = Some((size, note.clone()));
+        note
+    }
+
+    pub fn vkey(&self) -> String {
+        self.log.vkey().to_string()
+    }
+
+    pub async fn inclusion_proof(&self, index: u64, size: Option<u64>) -> Result<InclusionProof> {
+        self.store
+            .read(move |db| {
+                let size = size_within(size, db.log_head()?.0)?;
+                if index >= size {
+                    return Err(out_of_range(
+                        "index_out_of_range",
+                        format!("Entri nomor {index} tidak ada dalam pohon berukuran {size}; nomor entri dimulai dari 0."),
+                    ));
+                }
+                let hashes = merkle::inclusion_proof(index, size, &mut tree(db))?;
+                Ok(InclusionProof {
+                    index,
+                    size,
+                    hashes: b64(hashes),
+                })
+            })
+            .await
+    }
+
+    pub async fn consistency_proof(&self, from: u64, to: Option<u64>) -> Result<ConsistencyProof> {
+        self.store
+            .read(move |db| {
+                let to = size_within(to, db.log_head()?.0)?;
+                if from > to {
+                    return Err(out_of_range(
+                        "sizes_out_of_order",
+                        format!(
+                            "Ukuran awal ({from}) harus tidak lebih besar dari ukuran akhir ({to})."
+                        ),
+                    ));
+                }
+                let hashes = if from == 0 || from == to {
+                    Vec::new()
+                } else {
+                    merkle::consistency_proof(from, to, &mut tree(db))?
+                };
+                Ok(ConsistencyProof {
+                    from,
+                    to,
+                    hashes: b64(hashes),
+                })
+            })
+            .await
+    }
+
+    /// The receipt for the document signed into entry `index`: the entry, its audit path
+    /// and a checkpoint of the same size, all read from one snapshot.
+    pub(super) async fn receipt(
+        &self,
+        index: u64,
+        key: PublicKey,
+        signature: Signature,
+        document: String,
+    ) -> Result<String> {
+        let (entry, size, root, proof) =
+            self.store
+                .read(move |db| {
+                    let (size, _) = db.log_head()?;
+                    let entry = db.log_entries(index, 1)?.pop().ok_or_else(|| {
+                        Error::internal("Entri yang baru ditulis tidak ditemukan.")
+                    })?;
+                    let root = merkle::root(size, &mut tree(db))?;
+                    let proof = merkle::inclusion_proof(index, size, &mut tree(db))?;
+                    Ok((entry.bytes, size, root, proof))
+                })
+                .await?;
+        Ok(Receipt {
+            key,
+            signature,
+            document,
+            entry,
+            index,
+            proof,
+            checkpoint: self.signed_checkpoint(size, root),
+        }
+        .encode())
+    }
+
+    /// A tile as c2sp.org/tlog-tiles defines it, if the log has all of it.
+    pub async fn tile(&self, path: &str) -> Result<Tile> {
+        let missing = || {
+            Error::not_found(
+                "unknown_tile",
+                format!(
+                    "Tile '{path}' tidak ada (belum lengkap, atau alamatnya tidak sesuai c2sp.org/tlog-tiles)."
+                ),
+            )
+        };
+        let tile = TilePath::parse(path).ok_or_else(missing)?;
+        let bytes = self
+            .store
+            .read(move |db| {
+                if !tile.available_in(db.log_head()?.0) {
+                    return Ok(None);
+                }
+                Ok(Some(match tile.kind {
+                    TileKind::Hashes(_) => {
+                        let level = tile.tree_level().expect("hash tiles have a level");
+                        db.subtrees(level, tile.first(), tile.count())?
+                            .iter()
+                            .flat_map(|h| h.0)
+                            .collect()
+                    }
+                    TileKind::Entries => {
+                        let entries = db.log_entries(tile.first(), tile.count())?;
+                        entry_bundle(entries.iter().map(|e| e.bytes.as_slice()))
+                    }
+                }))
+            })
+            .await?
+            .ok_or_else(missing)?;
+        Ok(Tile {
+            bytes,
+            full: tile.width.is_none(),
+        })
+    }
+}

@@ -1,0 +1,298 @@
+//! The registry as a transparency log, checked the way an outside auditor would: the
+//! checkpoint and verifier key against the independent `signed_note` and `tlog_tiles`
+//! crates (Cloudflare's azul), inclusion and consistency proofs against
+//! `tlog_tiles`'s RFC 6962 verifier, tiles read and authenticated by `tlog_tiles`'s own
+//! tile reader, and receipts checked offline by `pakta verify-receipt`.
+
+mod common;
+
+use common::*;
+use pakta::domain::crypto::decode_base64;
+use serde_json::json;
+use tlog_tiles::{Hash, Tile, TileHashReader, TileReader};
+
+/// A registry with `n` pledge texts published: n entries, no personal data needed.
+fn registry_of(n: usize) -> TestApp {
+    let app = TestApp::spawn();
+    for i in 0..n {
+        let reply = app.post(
+            "/api/pledges",
+            Some(ADMIN),
+            &json!({"title": format!("Pakta {i}"), "text": format!("Teks pakta nomor {i}.\n")}),
+        );
+        assert_eq!(reply.status, 201, "{}", reply.text);
+    }
+    app
+}
+
+fn hash(b64: &str) -> Hash {
+    Hash(decode_base64("hash", b64).unwrap().try_into().unwrap())
+}
+
+fn checkpoint(app: &TestApp) -> tlog_tiles::Checkpoint {
+    let note_text = app.get("/checkpoint", None).text;
+    let verifier = signed_note::StandardVerifier::new(&app.vkey).expect("vkey parses");
+    let note = signed_note::Note::from_bytes(note_text.as_bytes()).expect("note parses");
+    note.verify(&signed_note::VerifierList::new(vec![Box::new(verifier)]))
+        .expect("checkpoint signature verifies with signed_note");
+    tlog_tiles::Checkpoint::from_bytes(note.text()).expect("checkpoint parses with tlog_tiles")
+}
+
+#[test]
+fn the_checkpoint_is_a_signed_note_that_an_independent_implementation_accepts() {
+    let app = registry_of(5);
+    let cp = checkpoint(&app);
+    assert_eq!(cp.origin(), ORIGIN);
+    assert_eq!(cp.size(), 5);
+    assert_eq!(app.get("/api/registry/vkey", None).text.trim(), app.vkey);
+    // The key id is the first four bytes of SHA-256(name || 0x0A || 0x01 || key).
+    let key_part = app.vkey.splitn(3, '+').nth(2).unwrap();
+    let key = decode_base64("vkey", key_part).unwrap();
+    let id = signed_note::key_id(ORIGIN, &key);
+    assert!(app.vkey.contains(&format!("+{id:08x}+")));
+}
+
+#[test]
+fn proofs_verify_with_tlog_tiles_and_bad_ranges_are_refused() {
+    let app = registry_of(21);
+    let cp = checkpoint(&app);
+    let entries = app.get("/api/registry/entries?start=0&limit=100", None);
+    let entries = entries.body["entries"].as_array().unwrap();
+    for size in [1u64, 7, 8, 21] {
+        let root = if size == cp.size() {
+            *cp.hash()
+        } else {
+            // The root of an older tree, recomputed independently from its entries.
+            let leaves: Vec<Hash> = entries[..size as usize]
+                .iter()
+                .map(|e| {
+                    tlog_tiles::record_hash(
+                        &decode_base64("b", e["bytes"].as_str().unwrap()).unwrap(),
+                    )
+                })
+                .collect();
+            root_of(&leaves)
+        };
+        for index in 0..size {
+            let proof = app.get(
+                &format!("/api/registry/proof/inclusion?index={index}&size={size}"),
+                None,
+            );
+            assert_eq!(proof.status, 200, "{}", proof.text);
+            let path: Vec<Hash> = proof.body["hashes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| hash(h.as_str().unwrap()))
+                .collect();
+            let bytes =
+                decode_base64("b", entries[index as usize]["bytes"].as_str().unwrap()).unwrap();
+            tlog_tiles::check_record(&path, size, root, index, tlog_tiles::record_hash(&bytes))
+                .unwrap_or_else(|e| panic!("inclusion {index}/{size}: {e:?}"));
+        }
+    }
+    for (from, to) in [(1u64, 21u64), (7, 21), (8, 21), (13, 21), (21, 21)] {
+        let proof = app.get(
+            &format!("/api/registry/proof/consistency?from={from}&to={to}"),
+            None,
+        );
+        assert_eq!(proof.status, 200, "{}", proof.text);
+        let path: Vec<Hash> = proof.body["hashes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| hash(h.as_str().unwrap()))
+            .collect();
+        let leaves: Vec<Hash> = entries[..from as usize]
+            .iter()
+            .map(|e| {
+                tlog_tiles::record_hash(&decode_base64("b", e["bytes"].as_str().unwrap()).unwrap())
+            })
+            .collect();
+        tlog_tiles::check_tree(&path, to, *cp.hash(), from, root_of(&leaves))
+            .unwrap_or_else(|e| panic!("consistency {from}->{to}: {e:?}"));
+    }
+    for (path, code) in [
+        (
+            "/api/registry/proof/inclusion?index=21&size=21",
+            "index_out_of_range",
+        ),
+        (
+            "/api/registry/proof/inclusion?index=0&size=22",
+            "size_beyond_log",
+        ),
+        ("/api/registry/proof/inclusion?index=-1", "invalid_query"),
+        (
+            "/api/registry/proof/consistency?from=9&to=5",
+            "sizes_out_of_order",
+        ),
+        (
+            "/api/registry/proof/consistency?from=1&to=99",
+            "size_beyond_log",
+        ),
+    ] {
+        let reply = app.get(path, None);
+        assert_eq!(reply.status, 400, "{path}: {}", reply.text);
+        assert_eq!(reply.error_code(), code, "{path}");
+    }
+}
+
+/// RFC 6962 MTH, written out here so the test does not trust the server for old roots.
+fn root_of(leaves: &[Hash]) -> Hash {
+    match leaves.len() {
+        1 => leaves[0],
+        n => {
+            // k: the largest power of two smaller than n.
+            let k = n.next_power_of_two() / 2;
+            tlog_tiles::node_hash(root_of(&leaves[..k]), root_of(&leaves[k..]))
+        }
+    }
+}
+
+/// Reads our tiles over HTTP for tlog_tiles's authenticating tile reader.
+struct HttpTiles<'a>(&'a TestApp);
+
+impl TileReader for HttpTiles<'_> {
+    fn height(&self) -> u8 {
+        8
+    }
+    fn read_tiles(&self, tiles: &[Tile]) -> Result<Vec<Vec<u8>>, tlog_tiles::Error> {
+        Ok(tiles
+            .iter()
+            .map(|t| {
+                let path = t.path();
+                let ours = path.strip_prefix("tile/8/").expect("height 8");
+                let reply = self.0.get(&format!("/tile/{ours}"), None);
+                assert_eq!(reply.status, 200, "/tile/{ours}");
+                self.0.get_bytes(&format!("/tile/{ours}"))
+            })
+            .collect())
+    }
+    fn save_tiles(&self, _: &[Tile], _: &[Vec<u8>]) {}
+}
+
+#[test]
+fn tiles_are_served_in_the_c2sp_form_and_authenticate_against_the_checkpoint() {
+    let app = registry_of(600);
+    let cp = checkpoint(&app);
+    assert_eq!(cp.size(), 600);
+    let reader = HttpTiles(&app);
+    let hashes = TileHashReader::new(cp.size(), *cp.hash(), &reader);
+    assert_eq!(
+        tlog_tiles::tree_hash(cp.size(), &hashes).unwrap(),
+        *cp.hash()
+    );
+    for index in [0u64, 255, 256, 599] {
+        let proof = tlog_tiles::prove_record(cp.size(), index, &hashes).unwrap();
+        let ours = app.get(
+            &format!("/api/registry/proof/inclusion?index={index}"),
+            None,
+        );
+        let ours: Vec<Hash> = ours.body["hashes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| hash(h.as_str().unwrap()))
+            .collect();
+        assert_eq!(proof, ours, "proof for {index} from tiles equals the API's");
+    }
+
+    // Entry tiles: two full bundles of 256 and a partial one of 88.
+    let full = app.get_response("/tile/entries/001");
+    assert_eq!(full.0, 200);
+    assert!(
+        full.2.contains("immutable"),
+        "full tiles are cached for good: {}",
+        full.2
+    );
+    let bundle = pakta::domain::tiles::split_bundle(&full.1).unwrap();
+    assert_eq!(bundle.len(), 256);
+    let entry_256 = app.get("/api/registry/entries?start=256&limit=1", None);
+    assert_eq!(
+        bundle[0],
+        decode_base64("b", entry_256.body["entries"][0]["bytes"].as_str().unwrap()).unwrap()
+    );
+    let partial = app.get_response("/tile/entries/002.p/88");
+    assert_eq!(
+        pakta::domain::tiles::split_bundle(&partial.1)
+            .unwrap()
+            .len(),
+        88
+    );
+    assert!(!partial.2.contains("immutable"));
+    for missing in [
+        "/tile/entries/002",
+        "/tile/entries/002.p/89",
+        "/tile/0/003",
+        "/tile/1/000",
+        "/tile/0/x000/001",
+    ] {
+        assert_eq!(app.get(missing, None).status, 404, "{missing}");
+    }
+    // Path forms agree with tlog_tiles for large indexes.
+    for n in [0u64, 5, 999, 1000, 1234067] {
+        let theirs = Tile::new(8, 0, n, 256, false).path();
+        let ours = pakta::domain::tiles::TilePath {
+            kind: pakta::domain::tiles::TileKind::Hashes(0),
+            index: n,
+            width: None,
+        };
+        assert_eq!(theirs, format!("tile/8/{}", ours.to_path()));
+    }
+}
+
+#[test]
+fn receipts_verify_offline_and_a_flipped_byte_is_caught() {
+    let app = TestApp::spawn();
+    app.import(ROSTER);
+    let key = pakta::keyfile::generate().unwrap();
+    let enrolled = app.try_enroll(ANDI, &key);
+    assert_eq!(enrolled.status, 201);
+    let ceremony = app.create_ceremony(json!({"nips": [ANDI]}));
+    app.open(ceremony);
+    app.check_in(ceremony, ANDI, ADMIN);
+    let signed = app.sign(ceremony, ANDI, &key);
+    assert_eq!(signed.status, 201, "{}", signed.text);
+    let receipt = signed.body["receipt"].as_str().unwrap().to_string();
+    assert!(receipt.contains("\nc2sp.org/tlog-proof@v1\nextra "));
+
+    let dir = tempfile::tempdir().unwrap();
+    let vkey_file = dir.path().join("registry.vkey");
+    std::fs::write(&vkey_file, format!("{}\n", app.vkey)).unwrap();
+    let check = |text: &str, vkey: &str| {
+        let file = dir.path().join("receipt.tlog-proof");
+        std::fs::write(&file, text).unwrap();
+        pakta(&["verify-receipt", file.to_str().unwrap(), "--vkey", vkey])
+    };
+    for (name, text) in [
+        ("signature", &receipt),
+        (
+            "enrollment",
+            &enrolled.body["receipt"].as_str().unwrap().to_string(),
+        ),
+    ] {
+        let out = check(text, vkey_file.to_str().unwrap());
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{name} receipt:\n{stdout}");
+        assert!(stdout.contains("VALID"), "{stdout}");
+    }
+    // The same with the key given inline, and over the API.
+    assert!(check(&receipt, &app.vkey).status.success());
+    let verified = app.post("/api/verify", None, &json!({"receipt": receipt}));
+    assert_eq!(verified.body["valid"], true, "{}", verified.text);
+
+    // One flipped character in the statement: the signature and the entry no longer match.
+    let forged = receipt.replacen("Andi Wijaya", "Andi Wijayo", 1);
+    let out = check(&forged, &app.vkey);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(stdout.contains("FAIL signature"), "{stdout}");
+    let verified = app.post("/api/verify", None, &json!({"receipt": forged}));
+    assert_eq!(verified.body["valid"], false);
+
+    // Another log's key does not vouch for this checkpoint.
+    let other = TestApp::spawn();
+    let out = check(&receipt, &other.vkey);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("FAIL checkpoint"));
+}
