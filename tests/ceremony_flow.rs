@@ -69,11 +69,7 @@ fn a_whole_ceremony_from_roster_to_verified_registry() {
 
     // Closing routes Siti, Budi and Rina to ikrar mandiri, due in 7 days (end of day WIB).
     app.advance(Duration::hours(2));
-    let closed = app.post(
-        &format!("/api/ceremonies/{ceremony}/close"),
-        Some(ADMIN),
-        &json!({}),
-    );
+    let closed = app.close(ceremony);
     assert_eq!(closed.status, 200, "{}", closed.text);
     assert_eq!(closed.body["routed_to_mandiri"], 3);
     assert_eq!(closed.body["mandiri_due"], "2024-10-14T16:59:59Z");

@@ -77,11 +77,7 @@ impl Exported {
             assert_eq!(reply.status, 201, "{}", reply.text);
         }
         app.advance(Duration::hours(2));
-        let closed = app.post(
-            &format!("/api/ceremonies/{ceremony}/close"),
-            Some(ADMIN),
-            &json!({}),
-        );
+        let closed = app.close(ceremony);
         assert_eq!(closed.status, 200, "{}", closed.text);
         app.advance(Duration::days(1));
         assert_eq!(app.sign(ceremony, BUDI, &budi).status, 201);

@@ -25,6 +25,9 @@ const CONTRACT: &[(&str, &str)] = &[
     ("post", "/api/verify"),
     ("get", "/api/registry/head"),
     ("get", "/api/registry/entries"),
+    ("get", "/api/registry/vkey"),
+    ("get", "/api/registry/proof/inclusion"),
+    ("get", "/api/registry/proof/consistency"),
 ];
 
 /// (method, path) pairs of the document, read from its two-level YAML layout.

@@ -29,6 +29,27 @@ fn hash(b64: &str) -> Hash {
     Hash(decode_base64("hash", b64).unwrap().try_into().unwrap())
 }
 
+/// The `hashes` of a proof reply.
+fn proof_hashes(reply: &Reply) -> Vec<Hash> {
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    reply.body["hashes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| hash(h.as_str().unwrap()))
+        .collect()
+}
+
+/// RFC 6962 leaf hashes of the first `n` entries of an entries reply.
+fn leaf_hashes(entries: &[serde_json::Value], n: u64) -> Vec<Hash> {
+    entries[..n as usize]
+        .iter()
+        .map(|e| {
+            tlog_tiles::record_hash(&decode_base64("b", e["bytes"].as_str().unwrap()).unwrap())
+        })
+        .collect()
+}
+
 fn checkpoint(app: &TestApp) -> tlog_tiles::Checkpoint {
     let note_text = app.get("/checkpoint", None).text;
     let verifier = signed_note::StandardVerifier::new(&app.vkey).expect("vkey parses");
@@ -63,53 +84,25 @@ fn proofs_verify_with_tlog_tiles_and_bad_ranges_are_refused() {
             *cp.hash()
         } else {
             // The root of an older tree, recomputed independently from its entries.
-            let leaves: Vec<Hash> = entries[..size as usize]
-                .iter()
-                .map(|e| {
-                    tlog_tiles::record_hash(
-                        &decode_base64("b", e["bytes"].as_str().unwrap()).unwrap(),
-                    )
-                })
-                .collect();
-            root_of(&leaves)
+            root_of(&leaf_hashes(entries, size))
         };
+        let leaves = leaf_hashes(entries, size);
         for index in 0..size {
-            let proof = app.get(
+            let path = proof_hashes(&app.get(
                 &format!("/api/registry/proof/inclusion?index={index}&size={size}"),
                 None,
-            );
-            assert_eq!(proof.status, 200, "{}", proof.text);
-            let path: Vec<Hash> = proof.body["hashes"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|h| hash(h.as_str().unwrap()))
-                .collect();
-            let bytes =
-                decode_base64("b", entries[index as usize]["bytes"].as_str().unwrap()).unwrap();
-            tlog_tiles::check_record(&path, size, root, index, tlog_tiles::record_hash(&bytes))
+            ));
+            tlog_tiles::check_record(&path, size, root, index, leaves[index as usize])
                 .unwrap_or_else(|e| panic!("inclusion {index}/{size}: {e:?}"));
         }
     }
     for (from, to) in [(1u64, 21u64), (7, 21), (8, 21), (13, 21), (21, 21)] {
-        let proof = app.get(
+        let path = proof_hashes(&app.get(
             &format!("/api/registry/proof/consistency?from={from}&to={to}"),
             None,
-        );
-        assert_eq!(proof.status, 200, "{}", proof.text);
-        let path: Vec<Hash> = proof.body["hashes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|h| hash(h.as_str().unwrap()))
-            .collect();
-        let leaves: Vec<Hash> = entries[..from as usize]
-            .iter()
-            .map(|e| {
-                tlog_tiles::record_hash(&decode_base64("b", e["bytes"].as_str().unwrap()).unwrap())
-            })
-            .collect();
-        tlog_tiles::check_tree(&path, to, *cp.hash(), from, root_of(&leaves))
+        ));
+        let old_root = root_of(&leaf_hashes(entries, from));
+        tlog_tiles::check_tree(&path, to, *cp.hash(), from, old_root)
             .unwrap_or_else(|e| panic!("consistency {from}->{to}: {e:?}"));
     }
     for (path, code) in [
@@ -188,13 +181,11 @@ fn tiles_are_served_in_the_c2sp_form_and_authenticate_against_the_checkpoint() {
             &format!("/api/registry/proof/inclusion?index={index}"),
             None,
         );
-        let ours: Vec<Hash> = ours.body["hashes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|h| hash(h.as_str().unwrap()))
-            .collect();
-        assert_eq!(proof, ours, "proof for {index} from tiles equals the API's");
+        assert_eq!(
+            proof,
+            proof_hashes(&ours),
+            "proof for {index} from tiles equals the API's"
+        );
     }
 
     // Entry tiles: two full bundles of 256 and a partial one of 88.

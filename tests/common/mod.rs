@@ -261,6 +261,15 @@ impl TestApp {
         assert_eq!(reply.status, 200, "{}", reply.text);
     }
 
+    /// Closes the ceremony with the default mandiri due date.
+    pub fn close(&self, ceremony: u64) -> Reply {
+        self.post(
+            &format!("/api/ceremonies/{ceremony}/close"),
+            Some(ADMIN),
+            &json!({}),
+        )
+    }
+
     pub fn check_in(&self, ceremony: u64, nip: &str, token: &str) -> Reply {
         self.post(
             &format!("/api/ceremonies/{ceremony}/attendance"),
