@@ -287,3 +287,29 @@ fn receipts_verify_offline_and_a_flipped_byte_is_caught() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("FAIL checkpoint"));
 }
+
+#[test]
+fn a_registry_from_before_the_tree_gets_its_tree_at_start() {
+    let mut app = registry_of(13);
+    let before = checkpoint(&app);
+    app.stop();
+    // What a registry created before the Merkle tree existed looks like.
+    let conn = rusqlite::Connection::open(app.db_path()).unwrap();
+    conn.execute_batch("DROP TABLE tree; PRAGMA user_version = 1;")
+        .unwrap();
+    drop(conn);
+
+    let reopened = pakta::app::App::open(
+        app.data_dir(),
+        std::sync::Arc::new(pakta::clock::SystemClock),
+        pakta::app::Config::default(),
+        None,
+    )
+    .unwrap();
+    let note = actix_web::rt::System::new()
+        .block_on(reopened.checkpoint())
+        .unwrap();
+    let (text, _signature) = note.split_once("\n\n").unwrap();
+    let after = tlog_tiles::Checkpoint::from_bytes(format!("{text}\n").as_bytes()).unwrap();
+    assert_eq!((after.size(), after.hash()), (before.size(), before.hash()));
+}
