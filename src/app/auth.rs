@@ -20,7 +20,31 @@ pub enum Caller {
     Auditor,
 }
 
+/// What a token is, for pages that adapt to their user.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Role {
+    pub role: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ceremony: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub opd: Option<String>,
+}
+
 impl Caller {
+    pub fn role(&self) -> Role {
+        let (role, ceremony, opd) = match self {
+            Caller::Admin => ("admin", None, None),
+            Caller::Operator(c) => ("operator", Some(c.get()), None),
+            Caller::Supervisor(o) => ("supervisor", None, Some(o.to_string())),
+            Caller::Auditor => ("auditor", None, None),
+        };
+        Role {
+            role,
+            ceremony,
+            opd,
+        }
+    }
+
     pub fn require_admin(&self) -> Result<()> {
         match self {
             Caller::Admin => Ok(()),

@@ -139,6 +139,7 @@ pub struct CeremonyDetails {
     pub state: &'static str,
     pub mandiri_days: u32,
     pub mandiri_due: Option<DateTime<Utc>>,
+    pub mandiri_due_local: Option<String>,
     pub pledge: PledgeView,
 }
 
@@ -154,8 +155,12 @@ pub struct PledgeView {
 pub struct CeremonySummary {
     pub id: u64,
     pub title: String,
+    pub place: String,
     pub state: &'static str,
     pub starts_at: DateTime<Utc>,
+    pub starts_at_local: String,
+    pub mandiri_due: Option<DateTime<Utc>>,
+    pub mandiri_due_local: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -455,6 +460,7 @@ impl App {
                 Ok(CeremonyDetails {
                     id: c.id.get(),
                     starts_at_local: c.zone.format_indonesian(c.starts_at),
+                    mandiri_due_local: c.mandiri_due.map(|d| c.zone.format_indonesian(d)),
                     title: c.title,
                     place: c.place,
                     starts_at: c.starts_at,
@@ -473,15 +479,33 @@ impl App {
             .await
     }
 
+    /// Every published pledge text, oldest first.
+    pub async fn pledges(&self) -> Result<Vec<PledgeView>> {
+        let pledges = self.store.read(|db| db.pledges()).await?;
+        Ok(pledges
+            .into_iter()
+            .map(|p| PledgeView {
+                id: p.id.get(),
+                title: p.title,
+                sha256: p.sha256.to_hex(),
+                text: p.text,
+            })
+            .collect())
+    }
+
     pub async fn ceremonies(&self) -> Result<Vec<CeremonySummary>> {
         let list = self.store.read(|db| db.ceremonies()).await?;
         Ok(list
             .into_iter()
             .map(|c| CeremonySummary {
                 id: c.id.get(),
+                starts_at_local: c.zone.format_indonesian(c.starts_at),
+                mandiri_due_local: c.mandiri_due.map(|d| c.zone.format_indonesian(d)),
                 title: c.title,
+                place: c.place,
                 state: c.state.as_str(),
                 starts_at: c.starts_at,
+                mandiri_due: c.mandiri_due,
             })
             .collect())
     }

@@ -7,6 +7,7 @@
 mod auth;
 mod ceremonies;
 mod enrollment;
+mod hall;
 mod log;
 mod reports;
 mod roster;
@@ -20,11 +21,12 @@ use std::sync::Arc;
 use chrono::Duration;
 
 pub use crate::domain::receipt::Check;
-pub use auth::{Caller, NewToken, TokenRequest};
+pub use auth::{Caller, NewToken, Role, TokenRequest};
 pub use ceremonies::{
     CeremonyDetails, CeremonySummary, ClosedCeremony, Invite, NewCeremony, PublishedPledge,
 };
 pub use enrollment::{Enrolled, EnrollmentRequest, IssuedCode};
+pub use hall::{Card, Counts, PresenceCheckIn, PresenceCode};
 pub use log::{EntryView, Head, Info, MAX_PAGE};
 pub use reports::{OpdReport, OpdUnsigned, UnsignedOfficial, unsigned_csv};
 pub use roster::{ImportReport, OfficialView};
@@ -71,16 +73,25 @@ pub struct App {
     log: Arc<LogSigner>,
     /// The last checkpoint signed, reused while the log has not grown.
     checkpoint: Arc<std::sync::Mutex<Option<(u64, String)>>>,
+    /// Derives the hall screen's rotating presence codes.
+    presence_secret: [u8; 32],
 }
 
 impl App {
-    fn new(store: Store, clock: Arc<dyn Clock>, config: Config, log: LogSigner) -> App {
+    fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        config: Config,
+        log: LogSigner,
+        presence_secret: [u8; 32],
+    ) -> App {
         App {
             store,
             clock,
             config: Arc::new(config),
             log: Arc::new(log),
             checkpoint: Arc::default(),
+            presence_secret,
         }
     }
 

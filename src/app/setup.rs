@@ -16,6 +16,7 @@ use crate::store::Store;
 
 const ADMIN_TOKEN_META: &str = "admin_token_sha256";
 const ORIGIN_META: &str = "origin";
+const PRESENCE_SECRET_META: &str = "presence_secret";
 
 pub fn log_key_path(data_dir: &Path) -> PathBuf {
     data_dir.join("log-key")
@@ -55,6 +56,22 @@ pub fn default_origin(instansi: &str) -> String {
         }
     }
     format!("pakta/{}", slug.trim_end_matches('-'))
+}
+
+/// The secret behind the hall's presence codes, made once per registry and kept so codes
+/// stay valid across a restart.
+fn presence_secret(store: &Store) -> Result<[u8; 32]> {
+    let stored = store.read_blocking(|db| db.meta(PRESENCE_SECRET_META))?;
+    let mut secret = [0u8; 32];
+    match stored.and_then(|hex_text| hex::decode_to_slice(hex_text, &mut secret).ok()) {
+        Some(()) => Ok(secret),
+        None => {
+            let secret = random::<32>()?;
+            let text = hex::encode(secret);
+            store.write_blocking(move |w| w.set_meta(PRESENCE_SECRET_META, &text))?;
+            Ok(secret)
+        }
+    }
 }
 
 impl App {
@@ -102,7 +119,14 @@ impl App {
                 origin
             }
         };
-        Ok(App::new(store, clock, config, LogSigner { origin, key }))
+        let presence_secret = presence_secret(&store)?;
+        Ok(App::new(
+            store,
+            clock,
+            config,
+            LogSigner { origin, key },
+            presence_secret,
+        ))
     }
 
     /// Makes sure there is an admin token. `admin_token` (from PAKTA_ADMIN_TOKEN) replaces

@@ -10,6 +10,7 @@ pub mod identifier;
 pub mod ids;
 pub mod merkle;
 pub mod note;
+pub mod presence;
 pub mod receipt;
 pub mod record;
 pub mod roster;

@@ -9,7 +9,8 @@ use serde_json::json;
 
 use super::CSV_LIMIT;
 use crate::app::{
-    App, Caller, EnrollmentRequest, NewCeremony, SignatureRequest, TokenRequest, unsigned_csv,
+    App, Caller, EnrollmentRequest, NewCeremony, PresenceCheckIn, SignatureRequest, TokenRequest,
+    unsigned_csv,
 };
 use crate::domain::ids::CeremonyId;
 use crate::error::{Error, ErrorKind, Result};
@@ -103,6 +104,10 @@ pub async fn create_token(
     Ok(HttpResponse::Created().json(token))
 }
 
+pub async fn whoami(app: Data, req: HttpRequest) -> Result<HttpResponse> {
+    Ok(HttpResponse::Ok().json(caller(&app, &req).await?.role()))
+}
+
 pub async fn enroll(app: Data, body: web::Json<EnrollmentRequest>) -> Result<HttpResponse> {
     let enrolled = app.enroll(body.into_inner()).await?;
     Ok(HttpResponse::Created().json(enrolled))
@@ -133,6 +138,10 @@ pub async fn create_ceremony(
     let who = caller(&app, &req).await?;
     let id = app.create_ceremony(&who, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(json!({ "id": id.get() })))
+}
+
+pub async fn list_pledges(app: Data) -> Result<HttpResponse> {
+    Ok(HttpResponse::Ok().json(json!({ "pledges": app.pledges().await? })))
 }
 
 pub async fn list_ceremonies(app: Data) -> Result<HttpResponse> {
@@ -357,4 +366,61 @@ pub async fn openapi() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/yaml")
         .body(include_str!("openapi.yaml"))
+}
+
+pub async fn presence_code(
+    app: Data,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse> {
+    let who = caller(&app, &req).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(app.presence_code(&who, ceremony_id(&id)?).await?))
+}
+
+pub async fn presence_check_in(
+    app: Data,
+    id: web::Path<String>,
+    body: web::Json<PresenceCheckIn>,
+) -> Result<HttpResponse> {
+    let index = app
+        .check_in_with_presence(ceremony_id(&id)?, body.into_inner())
+        .await?;
+    Ok(HttpResponse::Created().json(json!({ "index": index })))
+}
+
+pub async fn counts(app: Data, id: web::Path<String>) -> Result<HttpResponse> {
+    Ok(HttpResponse::Ok().json(app.counts(ceremony_id(&id)?).await?))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CardsBody {
+    opd: Option<String>,
+}
+
+pub async fn enrollment_cards(
+    app: Data,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse> {
+    let who = caller(&app, &req).await?;
+    let body: CardsBody = super::error::optional_json(&body)?;
+    Ok(HttpResponse::Created()
+        .json(json!({ "cards": app.enrollment_cards(&who, body.opd).await? })))
+}
+
+#[derive(Deserialize)]
+pub struct QrQuery {
+    text: String,
+}
+
+/// A QR code as SVG, drawn here so pages need nothing from outside the server.
+pub async fn qr_svg(q: web::Query<QrQuery>) -> Result<HttpResponse> {
+    let svg = crate::http::pages::qr_svg(&q.text)?;
+    Ok(HttpResponse::Ok()
+        .content_type("image/svg+xml")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+        .body(svg))
 }

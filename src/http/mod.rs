@@ -5,6 +5,7 @@
 
 mod error;
 mod handlers;
+mod pages;
 
 use std::net::TcpListener;
 
@@ -20,6 +21,7 @@ pub const CSV_LIMIT: usize = 16 * 1024 * 1024;
 /// The whole route table of version 1 of the API.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     use handlers::*;
+    use pages::web_page;
     cfg.app_data(
         web::JsonConfig::default()
             .limit(JSON_LIMIT)
@@ -36,8 +38,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 web::post().to(enrollment_code),
             )
             .route("/tokens", web::post().to(create_token))
+            .route("/whoami", web::get().to(whoami))
             .route("/enroll", web::post().to(enroll))
             .route("/pledges", web::post().to(publish_pledge))
+            .route("/pledges", web::get().to(list_pledges))
             .route("/ceremonies", web::post().to(create_ceremony))
             .route("/ceremonies", web::get().to(list_ceremonies))
             .route("/ceremonies/{id}", web::get().to(ceremony_details))
@@ -50,6 +54,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/ceremonies/{id}/close", web::post().to(close_ceremony))
             .route("/ceremonies/{id}/report", web::get().to(report))
             .route("/ceremonies/{id}/unsigned", web::get().to(unsigned))
+            .route(
+                "/ceremonies/{id}/presence-code",
+                web::get().to(presence_code),
+            )
+            .route(
+                "/ceremonies/{id}/presence",
+                web::post().to(presence_check_in),
+            )
+            .route("/ceremonies/{id}/counts", web::get().to(counts))
+            .route("/enrollment-cards", web::post().to(enrollment_cards))
+            .route("/qr.svg", web::get().to(qr_svg))
             .route("/signatures", web::post().to(submit_signature))
             .route("/verify", web::post().to(verify))
             .route("/registry/head", web::get().to(registry_head))
@@ -65,15 +80,22 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .default_service(web::to(error::unknown_route)),
     )
     .route("/checkpoint", web::get().to(checkpoint))
-    .route("/tile/{path:.*}", web::get().to(tile));
+    .route("/tile/{path:.*}", web::get().to(tile))
+    .route("/", web::get().to(web_page))
+    .route("/{file:[^/]+}", web::get().to(web_page));
 }
 
 /// Starts serving on an already bound listener (port 0 in tests). The returned server
 /// runs until stopped.
 pub fn serve(app: App, listener: TcpListener) -> std::io::Result<Server> {
     let data = web::Data::new(app);
-    let server = HttpServer::new(move || ActixApp::new().app_data(data.clone()).configure(routes))
-        .listen(listener)?
-        .run();
+    let server = HttpServer::new(move || {
+        ActixApp::new()
+            .app_data(data.clone())
+            .wrap(pages::security_headers())
+            .configure(routes)
+    })
+    .listen(listener)?
+    .run();
     Ok(server)
 }

@@ -103,6 +103,17 @@ pub struct Pledge {
     pub published_at: DateTime<Utc>,
 }
 
+fn pledge_row(r: &Row) -> rusqlite::Result<Pledge> {
+    Ok(Pledge {
+        id: column(0, PledgeId::new(r.get(0)?).ok_or("id 0"))?,
+        title: r.get(1)?,
+        text: r.get(2)?,
+        sha256: hash_col(r, 3)?,
+        published_idx: r.get(4)?,
+        published_at: time_col(r, 5)?,
+    })
+}
+
 #[derive(Debug, Clone)]
 pub struct Ceremony {
     pub id: CeremonyId,
@@ -296,18 +307,17 @@ impl Db<'_> {
             .query_row(
                 "SELECT id, title, text, sha256, published_idx, published_at FROM pledges WHERE id = ?1",
                 [id.get()],
-                |r| {
-                    Ok(Pledge {
-                        id: column(0, PledgeId::new(r.get(0)?).ok_or("id 0"))?,
-                        title: r.get(1)?,
-                        text: r.get(2)?,
-                        sha256: hash_col(r, 3)?,
-                        published_idx: r.get(4)?,
-                        published_at: time_col(r, 5)?,
-                    })
-                },
+                pledge_row,
             )
             .optional()?)
+    }
+
+    pub fn pledges(&self) -> Result<Vec<Pledge>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, title, text, sha256, published_idx, published_at FROM pledges ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], pledge_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     pub fn next_pledge_id(&self) -> Result<PledgeId> {
@@ -366,6 +376,17 @@ impl Db<'_> {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// (invited, checked in, signed) for the hall screen.
+    pub fn ceremony_counts(&self, ceremony: CeremonyId) -> Result<(u64, u64, u64)> {
+        Ok(self.conn.query_row(
+            "SELECT (SELECT COUNT(*) FROM invitees WHERE ceremony_id = ?1),
+                    (SELECT COUNT(*) FROM attendance WHERE ceremony_id = ?1),
+                    (SELECT COUNT(*) FROM signatures WHERE ceremony_id = ?1)",
+            [ceremony.get()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?)
     }
 
     /// Invitees with no signature for the ceremony: those whom closing routes to mandiri.

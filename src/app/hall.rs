@@ -1,0 +1,174 @@
+//! Ceremony day at the hall: the rotating presence code for the hall screen, check-in
+//! by a presence code signed with the official's key, the live counts, and enrollment
+//! code cards printed per OPD.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::ceremonies::ceremony_in;
+use super::enrollment::{parse_nip, unknown_official};
+use super::{App, Caller, random};
+use crate::domain::ceremony::{CeremonyState, Refusal};
+use crate::domain::crypto::{Sha256Hash, Signature};
+use crate::domain::entry::AttendanceMethod;
+use crate::domain::identifier::OpdCode;
+use crate::domain::ids::CeremonyId;
+use crate::domain::presence::{current_code, is_current, presence_message};
+use crate::domain::statement::EnrollmentCode;
+use crate::error::{Error, ErrorKind, Result};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PresenceCode {
+    pub code: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The body of `POST /api/ceremonies/{id}/presence`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PresenceCheckIn {
+    pub nip: String,
+    pub code: String,
+    /// Base64 signature by the official's active key over the presence message.
+    pub signature: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Counts {
+    pub invited: u64,
+    pub checked_in: u64,
+    pub signed: u64,
+}
+
+/// One printable enrollment card.
+#[derive(Debug, Clone, Serialize)]
+pub struct Card {
+    pub nip: String,
+    pub name: String,
+    pub position: String,
+    pub opd_code: String,
+    pub opd_name: String,
+    pub code: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl App {
+    pub async fn presence_code(&self, caller: &Caller, id: CeremonyId) -> Result<PresenceCode> {
+        caller.require_check_in(id)?;
+        let ceremony = self.ceremony_or_404(id).await?;
+        if ceremony.state != CeremonyState::Open {
+            return Err(Refusal::NotOpen.into());
+        }
+        let (code, expires_at) = current_code(&self.presence_secret, id, self.now());
+        Ok(PresenceCode { code, expires_at })
+    }
+
+    /// Check-in from the official's own phone: a current code from the hall screen,
+    /// signed with their enrolled key.
+    pub async fn check_in_with_presence(
+        &self,
+        id: CeremonyId,
+        request: PresenceCheckIn,
+    ) -> Result<u64> {
+        let nip = parse_nip(&request.nip)?;
+        let signature = Signature::from_base64("signature", &request.signature)
+            .map_err(|e| Error::bad_request("invalid_signature", e.to_string()))?;
+        let code = request.code.trim().to_uppercase();
+        if !is_current(&self.presence_secret, id, &code, self.now()) {
+            return Err(Error::new(
+                ErrorKind::Expired,
+                "presence_code_expired",
+                "Kode kehadiran sudah berganti. Pindai lagi kode QR yang sedang tampil di layar aula.",
+            ));
+        }
+        let key = {
+            let nip = nip.clone();
+            self.store
+                .read(move |db| {
+                    let official = db
+                        .official_by_nip(&nip)?
+                        .ok_or_else(|| unknown_official(&nip))?;
+                    db.active_key(&official.subject)?
+                        .ok_or_else(|| Refusal::NoKey.into())
+                })
+                .await?
+        };
+        let message = presence_message(id, &nip, &code);
+        if !key.verify_strict(message.as_bytes(), &signature) {
+            return Err(Error::bad_request(
+                "signature_mismatch",
+                "Tanda tangan kehadiran tidak cocok dengan kunci terdaftar pegawai ini. Gunakan perangkat tempat Anda mendaftarkan kunci.",
+            ));
+        }
+        self.record_attendance(id, nip, AttendanceMethod::PresenceCode)
+            .await
+    }
+
+    pub async fn counts(&self, id: CeremonyId) -> Result<Counts> {
+        self.store
+            .read(move |db| {
+                ceremony_in(db, id)?;
+                let (invited, checked_in, signed) = db.ceremony_counts(id)?;
+                Ok(Counts {
+                    invited,
+                    checked_in,
+                    signed,
+                })
+            })
+            .await
+    }
+
+    /// New enrollment codes for every official of an OPD (or all) who has no key yet.
+    pub async fn enrollment_cards(
+        &self,
+        caller: &Caller,
+        opd: Option<String>,
+    ) -> Result<Vec<Card>> {
+        caller.require_admin()?;
+        let opd = opd
+            .filter(|o| !o.trim().is_empty())
+            .map(|o| {
+                OpdCode::parse(&o).map_err(|e| Error::bad_request("invalid_opd", e.to_string()))
+            })
+            .transpose()?;
+        let officials = {
+            let opd = opd.clone();
+            self.store
+                .read(move |db| db.officials(opd.as_ref()))
+                .await?
+        };
+        let now = self.now();
+        let expires_at = now + self.config.enrollment_code_ttl;
+        let mut cards = Vec::new();
+        let mut hashes = Vec::new();
+        for (official, has_key) in officials {
+            if has_key {
+                continue;
+            }
+            let mut symbols = random::<12>()?;
+            for s in &mut symbols {
+                *s &= 31;
+            }
+            let code = EnrollmentCode::from_symbols(symbols);
+            hashes.push((Sha256Hash::of(code.as_str().as_bytes()), official.subject));
+            cards.push(Card {
+                nip: official.nip.to_string(),
+                name: official.name,
+                position: official.position,
+                opd_code: official.opd_code.to_string(),
+                opd_name: official.opd_name,
+                code: code.as_str().to_string(),
+                expires_at,
+            });
+        }
+        self.store
+            .write(move |w| {
+                for (hash, subject) in &hashes {
+                    w.insert_enrollment_code(hash, subject, now, expires_at)?;
+                }
+                Ok(())
+            })
+            .await?;
+        Ok(cards)
+    }
+}

@@ -1,0 +1,141 @@
+// Shared by every page: calling the API, building DOM safely (values are always set as
+// text, never parsed as HTML), and showing times in the instansi's zone in Indonesian.
+
+const TOKEN_KEY = "pakta-token";
+
+export function token() {
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+export function setToken(value) {
+  if (value) sessionStorage.setItem(TOKEN_KEY, value);
+  else sessionStorage.removeItem(TOKEN_KEY);
+}
+
+/** Calls the API; resolves to {ok, status, data} and never throws on HTTP errors. */
+export async function api(path, { method = "GET", body, auth = false, contentType } = {}) {
+  const headers = {};
+  if (auth && token()) headers["Authorization"] = `Bearer ${token()}`;
+  let payload = body;
+  if (body !== undefined && !contentType) {
+    headers["Content-Type"] = "application/json";
+    payload = JSON.stringify(body);
+  } else if (contentType) {
+    headers["Content-Type"] = contentType;
+  }
+  let response;
+  try {
+    response = await fetch(path, { method, headers, body: payload });
+  } catch (e) {
+    return { ok: false, status: 0, data: { error: { code: "offline", message: "Server tidak dapat dihubungi. Periksa jaringan lalu coba lagi." } } };
+  }
+  const type = response.headers.get("Content-Type") || "";
+  const data = type.includes("application/json") ? await response.json() : await response.text();
+  return { ok: response.ok, status: response.status, data };
+}
+
+/** The person-readable message of an API error reply. */
+export function errorText(reply) {
+  return reply?.data?.error?.message || `Permintaan gagal (status ${reply.status}).`;
+}
+
+/** Creates an element; attributes are set as properties or attributes, children as text. */
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name === "class") node.className = value;
+    else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    else if (name === "dataset") Object.assign(node.dataset, value);
+    else node.setAttribute(name, value === true ? "" : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === undefined || child === null || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+export function replace(container, ...children) {
+  container.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined));
+}
+
+/** Shows a status line: kind is "ok", "bad" or "info". */
+export function status(target, kind, text) {
+  const node = typeof target === "string" ? document.querySelector(target) : target;
+  node.className = `status ${kind}`;
+  node.setAttribute("role", kind === "bad" ? "alert" : "status");
+  node.textContent = text;
+}
+
+const ABBREVIATIONS = { "Asia/Jakarta": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT" };
+
+/** "Senin, 7 Oktober 2024 09.00 WIB" for an RFC 3339 time in one of Indonesia's zones. */
+export function formatTime(iso, zone = "Asia/Jakarta") {
+  if (!iso) return "";
+  const parts = new Intl.DateTimeFormat("id-ID", {
+    timeZone: zone, weekday: "long", day: "numeric", month: "long", year: "numeric",
+    hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+  }).formatToParts(new Date(iso));
+  const get = (type) => parts.find((p) => p.type === type)?.value ?? "";
+  return `${get("weekday")}, ${get("day")} ${get("month")} ${get("year")} ${get("hour")}.${get("minute")} ${ABBREVIATIONS[zone] || zone}`;
+}
+
+let infoPromise;
+/** The instansi and its zone, fetched once per page. */
+export function info() {
+  infoPromise ??= api("/api/info").then((r) => (r.ok ? r.data : { instansi: "", timezone: "Asia/Jakarta" }));
+  return infoPromise;
+}
+
+/** Fills the page header with the instansi's name. */
+export async function header() {
+  const slot = document.querySelector("[data-instansi]");
+  if (slot) slot.textContent = (await info()).instansi;
+}
+
+export function bytesToBase64(bytes) {
+  let binary = "";
+  for (const b of new Uint8Array(bytes)) binary += String.fromCharCode(b);
+  return btoa(binary);
+}
+
+export function base64ToBytes(text) {
+  const binary = atob(text.trim());
+  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+}
+
+export async function sha256Hex(bytes) {
+  const digest = await crypto.subtle.digest("SHA-256", bytes);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export function param(name) {
+  return new URLSearchParams(location.search).get(name);
+}
+
+/** Offers text as a file download. */
+export function download(filename, text, type = "text/plain") {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = el("a", { href: url, download: filename });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+export function qrUrl(text) {
+  return `/api/qr.svg?text=${encodeURIComponent(text)}`;
+}
+
+export const STATUS_WORDS = {
+  "absent": "tidak hadir",
+  "attended-unsigned": "hadir, belum tanda tangan",
+  "signed": "tanda tangan di upacara",
+  "mandiri-pending": "ikrar mandiri, belum jatuh tempo",
+  "mandiri-signed": "ikrar mandiri selesai",
+  "mandiri-late": "ikrar mandiri terlambat",
+  "mandiri-overdue": "ikrar mandiri lewat batas",
+};
+
+export const STATE_WORDS = { draft: "draf", open: "dibuka", closed: "ditutup" };
