@@ -11,7 +11,7 @@ backwards, key fingerprints, and that each kept document (enrollment message, st
 hashes to the value its entry names.
 
 It does NOT check Ed25519 signatures: the Python standard library has no Ed25519. Check
-them with an Ed25519 library (FORMATS.md, section 13) or `pakta verify --export FILE`.
+them with an Ed25519 library (FORMATS.md, section 19) or `pakta verify --export FILE`.
 
 Standard library only. Exit status 0: all matches; 1: a check failed, and the first bad
 entry is named as "FAILED at entry N: ..."; 2: the file is not a pakta/export/v1 file.

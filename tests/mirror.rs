@@ -83,14 +83,22 @@ fn the_mirror_follows_the_log_and_stops_on_a_fork() {
         "names the offered checkpoint: {out}"
     );
 
-    // A rolled-back history is a fork too; the copy still holds what was verified.
-    let short = TestApp::spawn_impersonating(&real);
-    publish(&short, 0, 5, "Teks");
-    let (code, out) = mirror(&short.url, &copy, &real.vkey);
+    // A shorter history that differs from the verified one is a fork too; the copy
+    // still holds what was verified.
+    let rewritten = TestApp::spawn_impersonating(&real);
+    publish(&rewritten, 0, 5, "Teks diubah");
+    let (code, out) = mirror(&rewritten.url, &copy, &real.vkey);
     assert_eq!(code, Some(3), "{out}");
-    assert!(out.contains("fewer than the 310 already verified"), "{out}");
+    assert!(out.contains("a different root for 5 entries"), "{out}");
     let audit = pakta(&["verify", "--data", copy.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&audit.stdout).contains("OK: 310 entries verified"));
+
+    // An older checkpoint of the same history (a lagging cache) is not a fork.
+    let lagging = TestApp::spawn_impersonating(&real);
+    publish(&lagging, 0, 5, "Teks");
+    let (code, out) = mirror(&lagging.url, &copy, &real.vkey);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("older checkpoint (5 entries)"), "{out}");
 
     // A registry signed by another key is refused before anything is fetched.
     let stranger = TestApp::spawn();

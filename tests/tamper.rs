@@ -152,3 +152,21 @@ fn an_altered_statement_beside_the_log_is_named_at_its_signature() {
     // Andi's signature is entry 5 (after two enrollments, pledge, opening, check-in).
     assert_first_bad(&app, 5);
 }
+
+#[test]
+fn a_corrupted_merkle_tree_node_is_named_at_the_entry_that_completes_it() {
+    let app = registry();
+    let conn = Connection::open(app.db_path()).unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER tree_refuses_update; UPDATE tree SET hash = zeroblob(32) WHERE level = 1 AND idx = 0;",
+    )
+    .unwrap();
+    drop(conn);
+    let (ok, stdout) = verify(&app);
+    assert!(!ok, "{stdout}");
+    // Node (1, 0) is completed by entry 1.
+    assert!(
+        stdout.contains("FAILED at entry 1: the stored Merkle tree node (1, 0)"),
+        "{stdout}"
+    );
+}

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use pakta::domain::audit::{AuditFailure, AuditSummary, Auditor};
 use pakta::domain::crypto::{Sha256Hash, decode_base64, encode_base64};
 use pakta::domain::entry::{Entry, EntryBody};
+use pakta::domain::merkle;
 use pakta::store::{Db, Store};
 
 pub const EXPORT_FORMAT: &str = "pakta/export/v1";
@@ -55,6 +56,12 @@ pub fn verify(data: Option<&Path>, export: Option<&Path>) -> Result<ExitCode> {
             println!("OK: {} entries verified", summary.entries);
             if let Some(head) = summary.head {
                 println!("head: {head}");
+            }
+            if let Some(root) = summary.root {
+                println!(
+                    "merkle root: {} (base64, as in checkpoints)",
+                    encode_base64(&root.0)
+                );
             }
             println!(
                 "keys enrolled: {}, revoked: {}; enrollment proofs verified: {}",
@@ -108,10 +115,27 @@ fn verify_data_dir(dir: &Path) -> Result<Result<AuditSummary, AuditFailure>> {
         );
     }
     let mut auditor = Auditor::default();
+    // The server signs checkpoints over its stored tree: every stored node must be the
+    // one these entries make, or the registry would vouch for a history it does not hold.
+    let mut tree = merkle::RootBuilder::default();
     let mut failure = None;
     db.for_each_entry(|stored| {
         let mut lookup = |h: &Sha256Hash| db.document(h).ok().flatten().map(String::into_bytes);
-        if let Err(f) = auditor.check(Some(stored.hash), &stored.bytes, &mut lookup) {
+        let checked = auditor.check(Some(stored.hash), &stored.bytes, &mut lookup);
+        let checked = checked.and_then(|()| {
+            for (level, index, hash) in tree.push(merkle::leaf_hash(&stored.bytes)) {
+                if db.subtree(level, index).ok() != Some(hash) {
+                    return Err(AuditFailure {
+                        index: stored.index,
+                        problem: format!(
+                            "the stored Merkle tree node ({level}, {index}) does not match the entries: checkpoints signed from it would be wrong"
+                        ),
+                    });
+                }
+            }
+            Ok(())
+        });
+        if let Err(f) = checked {
             failure = Some(f);
             return Err(pakta::error::Error::internal("stop"));
         }

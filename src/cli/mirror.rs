@@ -14,6 +14,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 
+use pakta::domain::crypto::{Sha256Hash, decode_base64};
 use pakta::domain::merkle;
 use pakta::domain::note::{Checkpoint, VerifierKey};
 use pakta::domain::tiles::{TILE_WIDTH, TileKind, TilePath, split_bundle};
@@ -89,11 +90,15 @@ pub fn mirror(args: MirrorArgs) -> Result<ExitCode> {
         .build()
         .into();
     loop {
-        match sync(&agent, &base, &vkey, &store)? {
-            Outcome::UpToDate(size) => println!("up to date: {size} entries verified"),
-            Outcome::Grew { from, to } => {
+        match sync(&agent, &base, &vkey, &store) {
+            Ok(Outcome::UpToDate(size)) => println!("up to date: {size} entries verified"),
+            Ok(Outcome::Grew { from, to }) => {
                 println!("verified entries {from}..{to}: the copy now holds {to} entries")
             }
+            // A fork ends the watch: the evidence is printed and must be acted on.
+            Err(e) if args.once || is_fork(&e) => return Err(e),
+            // Anything else (the network, a restart of the registry) is retried.
+            Err(e) => eprintln!("warning: {e:#}; retrying in {} s", args.interval),
         }
         if args.once {
             return Ok(ExitCode::SUCCESS);
@@ -131,28 +136,34 @@ fn sync(agent: &ureq::Agent, base: &str, vkey: &VerifierKey, store: &Store) -> R
     let (have, _) = store.read_blocking(|db| db.log_head())?;
     let previous_text = previous.clone().unwrap_or_else(|| "(none yet)\n".into());
 
-    if offered.size < have {
-        return Err(fork(
-            &previous_text,
-            &note,
-            &format!(
-                "the registry now claims {} entries, fewer than the {have} already verified",
-                offered.size
-            ),
-        ));
-    }
-    if offered.size == have {
-        let root = store.read_blocking(|db| merkle::root(have, &mut |l, i| db.subtree(l, i)))?;
+    if offered.size <= have {
+        // An older or equal checkpoint is fine (a cache may lag) if our copy had that
+        // very root at that size; a different root for a size we hold is a fork.
+        let size = offered.size;
+        let root =
+            store.read_blocking(move |db| merkle::root(size, &mut |l, i| db.subtree(l, i)))?;
         if root != offered.root {
-            return Err(fork(&previous_text, &note, "same size, different root"));
+            return Err(fork(
+                &previous_text,
+                &note,
+                &format!(
+                    "the registry signed a different root for {size} entries than the copy verified"
+                ),
+            ));
         }
-        store.write_blocking(move |w| w.set_meta(CHECKPOINT_META, &note))?;
+        if size == have {
+            store.write_blocking(move |w| w.set_meta(CHECKPOINT_META, &note))?;
+        } else {
+            eprintln!(
+                "note: the registry served an older checkpoint ({size} entries); the copy already holds {have}"
+            );
+        }
         return Ok(Outcome::UpToDate(have));
     }
 
     // Fetch and append inside one write transaction: if the recomputed root differs,
     // nothing fetched is kept and the copy stays at the last verified state.
-    let (agent, base, target) = (agent.clone(), base.to_string(), offered.clone());
+    let (tile_agent, tile_base, target) = (agent.clone(), base.to_string(), offered.clone());
     let note_to_keep = note.clone();
     let outcome = store.write_blocking(move |w| {
         let mut next = have;
@@ -164,8 +175,8 @@ fn sync(agent: &ureq::Agent, base: &str, vkey: &VerifierKey, store: &Store) -> R
                 index: tile_index,
                 width: (width < TILE_WIDTH).then_some(width as u16),
             };
-            let url = format!("{base}/tile/{}", tile.to_path());
-            let bundle = get(&agent, &url).map_err(|e| Error::internal(format!("{e:#}")))?;
+            let url = format!("{tile_base}/tile/{}", tile.to_path());
+            let bundle = get(&tile_agent, &url).map_err(|e| Error::internal(format!("{e:#}")))?;
             let entries = split_bundle(&bundle)
                 .filter(|e| e.len() as u64 == width)
                 .ok_or_else(|| {
@@ -194,16 +205,69 @@ fn sync(agent: &ureq::Agent, base: &str, vkey: &VerifierKey, store: &Store) -> R
             from: have,
             to: offered.size,
         }),
-        Err(e) if e.code == "fork" || e.code == "chain_broken" => Err(fork(
-            &previous_text,
-            &note,
-            &format!(
-                "the registry's tree of {} entries does not extend the {have} entries verified before ({})",
-                offered.size, e.message
-            ),
-        )),
+        Err(e) if e.code == "fork" || e.code == "chain_broken" => {
+            // Either the new tree does not extend ours (a fork), or the tiles served do
+            // not match an honest checkpoint. The registry's own consistency proof tells
+            // them apart: a valid proof from our root to the new one clears the history.
+            if have > 0 && consistent(agent, base, store, have, &offered)? {
+                return Err(anyhow!(
+                    "the registry's checkpoint of {} entries extends the verified copy, but the entry tiles it served do not match it ({}); try again later or report the broken tiles",
+                    offered.size,
+                    e.message
+                ));
+            }
+            Err(fork(
+                &previous_text,
+                &note,
+                &format!(
+                    "the registry's tree of {} entries does not extend the {have} entries verified before ({})",
+                    offered.size, e.message
+                ),
+            ))
+        }
         Err(e) => Err(anyhow!("{e}")),
     }
+}
+
+/// Whether the registry can prove (RFC 6962) that the tree of `have` entries we hold is a
+/// prefix of the offered tree.
+fn consistent(
+    agent: &ureq::Agent,
+    base: &str,
+    store: &Store,
+    have: u64,
+    offered: &Checkpoint,
+) -> Result<bool> {
+    let url = format!(
+        "{base}/api/registry/proof/consistency?from={have}&to={}",
+        offered.size
+    );
+    let Ok(body) = get(agent, &url) else {
+        return Ok(false);
+    };
+    let proof: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+    let Some(list) = proof["hashes"].as_array() else {
+        return Ok(false);
+    };
+    let hashes: Option<Vec<Sha256Hash>> = list
+        .iter()
+        .map(|h| {
+            h.as_str()
+                .and_then(|h| decode_base64("hash", h).ok())
+                .and_then(|b| Sha256Hash::from_slice(&b))
+        })
+        .collect();
+    let Some(hashes) = hashes else {
+        return Ok(false);
+    };
+    let ours = store.read_blocking(move |db| merkle::root(have, &mut |l, i| db.subtree(l, i)))?;
+    Ok(merkle::verify_consistency(
+        have,
+        offered.size,
+        &hashes,
+        &ours,
+        &offered.root,
+    ))
 }
 
 /// Exit code for a fork, distinct from other failures so scripts can alert on it.

@@ -12,6 +12,7 @@ use super::crypto::{KeyFingerprint, PublicKey, Sha256Hash};
 use super::entry::SigningMode;
 use super::entry::{Entry, EntryBody, entry_hash};
 use super::ids::{CeremonyId, PledgeId, SubjectId};
+use super::merkle::{RootBuilder, leaf_hash};
 use super::statement::{Statement, parse_enrollment_message};
 
 /// The first problem found, at the position (0-based) where it was found.
@@ -27,6 +28,8 @@ pub struct AuditFailure {
 pub struct AuditSummary {
     pub entries: u64,
     pub head: Option<Sha256Hash>,
+    /// The RFC 6962 root of all entries, recomputed from their bytes (set by `finish`).
+    pub root: Option<Sha256Hash>,
     pub keys_enrolled: u64,
     pub keys_revoked: u64,
     pub signatures_verified: u64,
@@ -58,6 +61,7 @@ struct CeremonyRecord {
 
 pub struct Auditor {
     summary: AuditSummary,
+    tree: RootBuilder,
     prev: Sha256Hash,
     last_time: Option<DateTime<Utc>>,
     keys: HashMap<KeyFingerprint, KeyRecord>,
@@ -75,6 +79,7 @@ impl Default for Auditor {
     fn default() -> Self {
         Auditor {
             summary: AuditSummary::default(),
+            tree: RootBuilder::default(),
             prev: Sha256Hash::ZERO,
             last_time: None,
             keys: HashMap::new(),
@@ -135,6 +140,7 @@ impl Auditor {
         }
         self.check_body(&entry, side_document).map_err(fail)?;
         self.prev = hash;
+        self.tree.push(leaf_hash(bytes));
         self.last_time = Some(entry.time);
         self.summary.entries += 1;
         self.summary.head = Some(hash);
@@ -410,6 +416,7 @@ impl Auditor {
             index: self.summary.entries,
             problem,
         })?;
+        self.summary.root = Some(self.tree.root());
         Ok(self.summary)
     }
 }

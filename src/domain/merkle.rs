@@ -39,6 +39,45 @@ pub fn completed_by_append(index: u64) -> impl Iterator<Item = (u32, u64)> {
     (0..=complete_levels).map(move |level| (level, index >> level))
 }
 
+/// Builds the root of a growing sequence of leaves in O(log n) memory, for audits that
+/// stream the whole log: it keeps one hash per complete subtree on the right edge.
+#[derive(Debug, Clone, Default)]
+pub struct RootBuilder {
+    right_edge: Vec<(u32, Sha256Hash)>,
+    size: u64,
+}
+
+impl RootBuilder {
+    /// Adds the next leaf; returns every subtree it completes as (level, index, hash),
+    /// the leaf itself first, so a caller can compare them with a stored tree.
+    pub fn push(&mut self, leaf: Sha256Hash) -> Vec<(u32, u64, Sha256Hash)> {
+        let index = self.size;
+        let mut node = (0, leaf);
+        let mut completed = vec![(0, index, leaf)];
+        while let Some(&(level, left)) = self.right_edge.last()
+            && level == node.0
+        {
+            self.right_edge.pop();
+            node = (level + 1, node_hash(&left, &node.1));
+            completed.push((node.0, index >> node.0, node.1));
+        }
+        self.right_edge.push(node);
+        self.size += 1;
+        completed
+    }
+
+    pub fn root(&self) -> Sha256Hash {
+        let mut nodes = self.right_edge.iter().rev();
+        let Some((_, mut root)) = nodes.next().copied() else {
+            return empty_root();
+        };
+        for (_, left) in nodes {
+            root = node_hash(left, &root);
+        }
+        root
+    }
+}
+
 /// Looks up the stored hash of the complete subtree at (level, index).
 pub type Subtree<'a, E> = dyn FnMut(u32, u64) -> Result<Sha256Hash, E> + 'a;
 
@@ -325,6 +364,20 @@ mod tests {
                 root(n as u64, &mut stored.lookup()).unwrap(),
                 mth(&leaves[..n])
             );
+        }
+    }
+
+    #[test]
+    fn the_streaming_root_builder_agrees_with_the_definition() {
+        let (leaves, _) = tree_of(70);
+        let mut builder = RootBuilder::default();
+        assert_eq!(builder.root(), empty_root());
+        let (_, stored) = tree_of(70);
+        for n in 1..=70 {
+            for (level, index, hash) in builder.push(leaf_hash(&leaves[n - 1])) {
+                assert_eq!(stored.0[&(level, index)], hash, "node ({level}, {index})");
+            }
+            assert_eq!(builder.root(), mth(&leaves[..n]), "size {n}");
         }
     }
 

@@ -124,7 +124,7 @@ impl Receipt {
         let index = lines
             .next()
             .and_then(|l| l.strip_prefix("index "))
-            .and_then(|i| i.parse().ok())
+            .and_then(|i| i.parse::<u64>().ok().filter(|n| n.to_string() == i))
             .ok_or(ReceiptError("baris index tidak valid"))?;
         let proof = lines
             .map(|l| {
@@ -152,6 +152,9 @@ impl Receipt {
         let doc = self.document.as_bytes();
         let doc_hash = Sha256Hash::of(doc);
         let is_statement = self.document.starts_with(STATEMENT_TITLE);
+        let statement = is_statement
+            .then(|| Statement::parse(&self.document).ok())
+            .flatten();
         checks.push(if is_statement {
             match Statement::parse(&self.document) {
                 Ok(s) => check(
@@ -192,13 +195,17 @@ impl Receipt {
             Ok(entry) => {
                 let binds = match &entry.body {
                     EntryBody::PledgeSigned {
+                        ceremony,
+                        subject,
+                        mode,
                         statement_sha256,
                         fingerprint,
                         signature,
-                        ..
                     } => {
-                        is_statement
-                            && *statement_sha256 == doc_hash
+                        // The entry must say what the statement says, not only hash it.
+                        statement.as_ref().is_some_and(|s| {
+                            s.ceremony == *ceremony && s.subject == *subject && s.mode == *mode
+                        }) && *statement_sha256 == doc_hash
                             && *fingerprint == self.key.fingerprint()
                             && *signature == self.signature
                     }
