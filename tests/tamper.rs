@@ -92,7 +92,7 @@ fn one_changed_byte_is_named() {
 }
 
 #[test]
-fn a_changed_entry_with_a_recomputed_hash_breaks_the_next_link() {
+fn a_changed_entry_with_a_recomputed_hash_is_caught_by_the_tree_or_the_next_link() {
     let app = registry();
     let conn = open_without_triggers(&app);
     let (bytes, _) = entry(&conn, 4);
@@ -106,6 +106,39 @@ fn a_changed_entry_with_a_recomputed_hash_breaks_the_next_link() {
         params![text.as_bytes(), &hash.0[..]],
     )
     .unwrap();
+    drop(conn);
+    // The entry's leaf in the stored Merkle tree still has the old bytes' hash.
+    let (_, stdout) = verify(&app);
+    assert!(
+        stdout.contains("FAILED at entry 4: the stored Merkle tree node (0, 4)"),
+        "{stdout}"
+    );
+    // An attacker who also rewrites the tree (triggers dropped) still breaks the chain at
+    // the next entry, whose prev names the original.
+    let conn = Connection::open(app.db_path()).unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER tree_refuses_update; DROP TRIGGER tree_refuses_delete; DELETE FROM tree;",
+    )
+    .unwrap();
+    let mut fill = conn
+        .prepare("SELECT idx, bytes FROM log ORDER BY idx")
+        .unwrap();
+    let entries: Vec<(u64, Vec<u8>)> = fill
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let mut tree = pakta::domain::merkle::RootBuilder::default();
+    for (_, bytes) in &entries {
+        for (level, index, hash) in tree.push(pakta::domain::merkle::leaf_hash(bytes)) {
+            conn.execute(
+                "INSERT INTO tree (level, idx, hash) VALUES (?1, ?2, ?3)",
+                params![level, index, &hash.0[..]],
+            )
+            .unwrap();
+        }
+    }
+    drop(fill);
     drop(conn);
     assert_first_bad(&app, 5);
 }

@@ -52,6 +52,7 @@ function progress(report) {
 async function loadCeremonies() {
   const box = document.querySelector("#ceremonies");
   const list = (await api("/api/ceremonies")).data.ceremonies ?? [];
+  box.dataset.loaded = "yes";
   if (list.length === 0) { replace(box, el("p", { class: "note" }, "Belum ada upacara.")); return; }
   const blocks = [];
   for (const c of list) {

@@ -2,6 +2,8 @@
 // code that opens the enrollment page on the official's phone with NIP and code filled in.
 import { api, el, errorText, formatTime, header, info, qrUrl, replace, status } from "./common.js";
 
+const ID_LABEL = { PNS: "NIP", PPPK: "NI PPPK", NON_ASN: "NIK" };
+
 header();
 const { timezone } = await info();
 const officials = await api("/api/officials", { auth: true });
@@ -28,7 +30,7 @@ document.querySelector("#cards-form").addEventListener("submit", async (event) =
     return el("article", { class: "enroll-card", dataset: { nip: c.nip } },
       el("img", { src: qrUrl(link), alt: `Kode QR pendaftaran untuk ${c.name}` }),
       el("strong", {}, c.name), el("br"),
-      el("span", {}, `NIP ${c.nip}`), el("br"),
+      el("span", {}, `${ID_LABEL[c.category] || "NIP"} ${c.nip}`), el("br"),
       el("span", { class: "note" }, `${c.position}, ${c.opd_name}`), el("br"),
       el("span", {}, "Kode: "), el("span", { class: "code" }, c.code), el("br"),
       el("span", { class: "note" }, `Berlaku sampai ${formatTime(c.expires_at, timezone)}. Pindai kode QR dengan ponsel Anda, atau buka ${location.host}/daftar.html.`));

@@ -20,6 +20,7 @@ function show(checks) {
   status("#verdict", valid ? "ok" : "bad", valid
     ? "SAH: tanda tangan ini benar dan tercatat di registri."
     : "TIDAK SAH: ada pemeriksaan yang gagal (lihat daftar di bawah).");
+  document.querySelector("#verdict").scrollIntoView({ block: "start" });
 }
 
 const LABELS = {

@@ -44,6 +44,8 @@ pub struct Counts {
 #[derive(Debug, Clone, Serialize)]
 pub struct Card {
     pub nip: String,
+    /// PNS, PPPK or NON_ASN: the card says NIP, NI PPPK or NIK accordingly.
+    pub category: &'static str,
     pub name: String,
     pub position: String,
     pub opd_code: String,
@@ -153,6 +155,7 @@ impl App {
             hashes.push((Sha256Hash::of(code.as_str().as_bytes()), official.subject));
             cards.push(Card {
                 nip: official.nip.to_string(),
+                category: official.category.as_str(),
                 name: official.name,
                 position: official.position,
                 opd_code: official.opd_code.to_string(),

@@ -1,0 +1,230 @@
+//! A whole ceremony in real headless Chromium, as the people of ceremony day do it: the
+//! BKPSDM clerk imports the roster from a file and prints enrollment cards; three
+//! officials enroll on three separate phones (separate browser profiles, keys made with
+//! WebCrypto and kept in IndexedDB); one checks in at the desk, one by scanning the hall
+//! screen's rotating code, and both sign at the ceremony; the ceremony closes; the third
+//! signs from the self-pledge (ikrar mandiri) page; the per-OPD report then shows nobody
+//! unsigned; and the public verification page accepts a receipt and rejects one with a
+//! flipped byte. Screenshots of every step go to test-artifacts/.
+
+mod browser;
+mod common;
+
+use browser::Browser;
+use common::*;
+use serde_json::Value;
+
+/// Three invited officials, one rejected line, and one uninvited official whose name is
+/// markup, to show that pages print it as text.
+const ROSTER_FILE: &str = "\
+nip,name,position,rank,category,opd_code,opd_name
+198001012005011001,\"Andi Wijaya, S.Pd.\",Kepala Dinas Pendidikan,Pembina Utama Muda (IV/c),PNS,DISDIK,Dinas Pendidikan
+198502142010122002,Siti Rahmawati,Sekretaris Dinas,Pembina (IV/a),PNS,DISDIK,Dinas Pendidikan
+199003032021211003,Budi Santoso,Perawat Ahli Pertama,Golongan IX,PPPK,DINKES,Dinas Kesehatan
+1.98E+17,Baris Rusak,Staf,,PNS,DISDIK,Dinas Pendidikan
+197705052003121001,<img src=x onerror=alert(1)>,Staf Pelaksana,,PNS,SETDA,Sekretariat Daerah
+";
+
+/// Opens the admin console, logging in unless this tab already holds the token.
+fn admin_login(admin: &Browser, app: &TestApp) {
+    admin.goto(&format!("{}/admin.html", app.url));
+    let logged_in = admin.eval("return sessionStorage.getItem('pakta-token') !== null;");
+    if logged_in != Value::Bool(true) {
+        admin.fill("#token", ADMIN);
+        admin.click("#login-button");
+    }
+    wait_until(
+        admin,
+        "document.querySelector('#ceremonies').dataset.loaded === 'yes'",
+    );
+}
+
+/// Polls a script until it returns true (up to 15 s).
+fn wait_until(browser: &Browser, condition: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while browser.eval(&format!("return {condition};")) != Value::Bool(true) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never true: {condition}; see {:?}",
+            browser.screenshot("failure-wait-until")
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// Sets a form field's value directly, as pasting would (date pickers and long texts).
+fn set_value(browser: &Browser, css: &str, value: &str) {
+    browser.eval(&format!(
+        "const e = document.querySelector({}); e.scrollIntoView(); e.focus(); e.value = {}; e.dispatchEvent(new Event('input')); return true;",
+        Value::from(css),
+        Value::from(value)
+    ));
+}
+
+fn enroll_on_phone(app: &TestApp, nip: &str, code: &str, shot: &str) -> Browser {
+    let phone = Browser::start(true);
+    // What the QR code on the printed card opens.
+    phone.goto(&format!("{}/daftar.html?nip={nip}&kode={code}", app.url));
+    assert_eq!(phone.value("#nip"), nip);
+    phone.click("#enroll");
+    phone.wait_text("#result", "berhasil didaftarkan");
+    phone.screenshot(shot);
+    phone
+}
+
+fn sign_on_phone(app: &TestApp, phone: &Browser, query: &str, shot: &str) -> String {
+    phone.goto(&format!("{}/tanda-tangan.html?{query}", app.url));
+    phone.click("#get-statement");
+    phone.wait_text("#statement", "PAKTA INTEGRITAS NETRALITAS ASN");
+    assert!(
+        phone
+            .text("#prohibited")
+            .contains("Menjadi anggota atau pengurus partai politik")
+    );
+    phone.click("#consent");
+    phone.click("#sign");
+    phone.wait_text("#result", "Tanda tangan diterima");
+    phone.screenshot(shot);
+    phone
+        .eval("return document.querySelector('#receipt-text').textContent;")
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn a_ceremony_day_in_the_browser() {
+    let app = TestApp::spawn();
+    let admin = Browser::start(false);
+
+    // The clerk imports the roster from a file; the Excel-damaged line is named.
+    admin_login(&admin, &app);
+    let dir = tempfile::tempdir().unwrap();
+    let roster = dir.path().join("pegawai.csv");
+    std::fs::write(&roster, ROSTER_FILE).unwrap();
+    admin.upload("#roster-file", &roster);
+    admin.click("#import");
+    admin.wait_text("#import-result", "4 pegawai baru");
+    assert!(admin.text("#rejected-lines").contains("Excel"));
+    admin.screenshot("01-admin-import");
+
+    // Publishes the pledge and creates the ceremony for both OPDs.
+    admin.fill(
+        "#pledge-title",
+        "Pakta Integritas Netralitas ASN Pilkada 2024",
+    );
+    set_value(
+        &admin,
+        "#pledge-body",
+        "1. Menjaga netralitas ASN.\n2. Menolak politik uang.\n",
+    );
+    admin.click("#publish");
+    admin.wait_text("#result", "Teks pakta diterbitkan");
+    admin.fill("#c-title", "Apel Ikrar Netralitas ASN");
+    admin.fill("#c-place", "Pendopo Kabupaten");
+    set_value(&admin, "#c-starts", "2024-10-07T09:00");
+    admin.fill("#c-opds", "DISDIK, DINKES");
+    admin.click("#create");
+    admin.wait_text("#result", "Upacara dibuat");
+
+    // Prints enrollment cards; the markup name is shown as text, not run.
+    admin.goto(&format!("{}/kartu.html", app.url));
+    admin.click("#make-cards");
+    admin.wait_text("#result", "4 kartu dibuat");
+    assert!(
+        admin
+            .text("#cards")
+            .contains("<img src=x onerror=alert(1)>")
+    );
+    assert_eq!(
+        admin.eval("return document.querySelectorAll('#cards img[src=\"x\"]').length;"),
+        0
+    );
+    admin.screenshot("02-enrollment-cards");
+    let code_of = |nip: &str| {
+        admin
+            .eval(&format!(
+                "return document.querySelector('[data-nip=\"{nip}\"] .code').textContent;"
+            ))
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+
+    // Three officials enroll on their own phones.
+    let andi = enroll_on_phone(&app, ANDI, &code_of(ANDI), "03-enroll-andi");
+    let siti = enroll_on_phone(&app, SITI, &code_of(SITI), "03-enroll-siti");
+    let budi = enroll_on_phone(&app, BUDI, &code_of(BUDI), "03-enroll-budi");
+
+    // The ceremony opens; Andi checks in at the desk.
+    admin_login(&admin, &app);
+    admin.click(".open-ceremony");
+    admin.wait_text("#result", "Upacara dibuka; 3 pegawai diundang");
+    admin.screenshot("04-ceremony-open");
+    admin.goto(&format!("{}/meja.html?upacara=1", app.url));
+    admin.fill("#nip", ANDI);
+    admin.click("#check-in");
+    admin.wait_text("#result", "tercatat");
+    admin.screenshot("05-desk");
+
+    // The hall screen shows the rotating code; Siti's phone opens its link.
+    admin.goto(&format!("{}/layar.html?upacara=1", app.url));
+    let code = admin.wait_text("#presence-code", "");
+    assert_eq!(code.len(), 8, "{code}");
+    admin.screenshot("06-hall-screen");
+
+    let andi_receipt = sign_on_phone(&app, &andi, "upacara=1", "07-signed-andi");
+    siti.goto(&format!(
+        "{}/tanda-tangan.html?upacara=1&hadir={code}",
+        app.url
+    ));
+    siti.wait_text("#result", "Kehadiran Anda tercatat");
+    sign_on_phone(&app, &siti, "upacara=1", "07-signed-siti");
+    admin.wait_text("#count-signed", "2");
+
+    // The ceremony closes; Budi, absent, is routed to ikrar mandiri.
+    admin_login(&admin, &app);
+    admin.eval("window.confirm = () => true; return true;");
+    admin.click(".close-ceremony");
+    admin.wait_text("#result", "1 pegawai dialihkan ke ikrar mandiri");
+
+    budi.goto(&format!("{}/tanda-tangan.html?upacara=1", app.url));
+    budi.click("#get-statement");
+    budi.wait_text("#mode", "Ikrar mandiri");
+    assert!(budi.text("#due").contains("Batas waktu ikrar mandiri"));
+    assert!(budi.text("#due").contains("WIB"));
+    budi.screenshot("08-mandiri-budi");
+    budi.click("#consent");
+    budi.click("#sign");
+    budi.wait_text("#result", "Tanda tangan diterima");
+
+    // Nobody is left unsigned.
+    admin.goto(&format!("{}/laporan.html?upacara=1", app.url));
+    admin.wait_text(
+        "#result",
+        "Semua pegawai yang diundang sudah menandatangani",
+    );
+    admin.screenshot("09-report");
+
+    // The public verification page accepts the receipt and rejects a flipped byte.
+    let public = Browser::start(true);
+    public.goto(&format!("{}/verifikasi.html", app.url));
+    set_value(&public, "#receipt", &andi_receipt);
+    public.click("#verify");
+    public.wait_text("#verdict", "SAH: tanda tangan ini benar");
+    public.screenshot("10-verify-valid");
+    let flipped = andi_receipt.replacen("Andi Wijaya", "Andi Wijayo", 1);
+    set_value(&public, "#receipt", &flipped);
+    public.click("#verify");
+    public.wait_text("#verdict", "TIDAK SAH");
+    assert!(public.text("#checks").contains("Tanda tangan tidak cocok"));
+    public.screenshot("11-verify-flipped");
+
+    for (who, browser) in [("admin", &admin), ("andi", &andi), ("public", &public)] {
+        assert!(
+            browser.console_errors().is_empty(),
+            "{who}: {:?}",
+            browser.console_errors()
+        );
+    }
+}
