@@ -228,3 +228,37 @@ fn a_ceremony_day_in_the_browser() {
         );
     }
 }
+
+#[test]
+fn every_page_fits_a_360_pixel_phone_and_labels_its_fields() {
+    let app = TestApp::spawn();
+    let phone = Browser::start(true);
+    for page in [
+        "/",
+        "/daftar.html",
+        "/tanda-tangan.html",
+        "/verifikasi.html",
+        "/admin.html",
+        "/kartu.html",
+        "/laporan.html",
+        "/meja.html",
+        "/layar.html",
+    ] {
+        phone.goto(&format!("{}{page}", app.url));
+        phone.wait_text("header.top", "Pakta");
+        let width = phone.eval("return [document.documentElement.scrollWidth, window.innerWidth];");
+        assert_eq!(width[1], 360, "{page} is laid out for a phone");
+        assert!(
+            width[0].as_u64() <= width[1].as_u64(),
+            "{page} scrolls sideways: {width}"
+        );
+        // Every visible form field has a label a screen reader can announce.
+        let unlabelled = phone.eval(
+            "return [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+                .filter((e) => !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
+                .map((e) => e.id);",
+        );
+        assert_eq!(unlabelled, serde_json::json!([]), "{page}");
+        phone.screenshot(&format!("phone{}", page.replace(['/', '.'], "-")));
+    }
+}
