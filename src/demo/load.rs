@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, DurationRound, TimeZone, Utc};
 use ed25519_dalek::{Signer, SigningKey};
 
 use super::kabupaten::DemoKabupaten;
@@ -19,6 +19,7 @@ use crate::domain::crypto::encode_base64;
 use crate::domain::identifier::Identifier;
 use crate::domain::ids::CeremonyId;
 use crate::domain::statement::{EnrollmentCode, enrollment_message};
+use crate::domain::zone::Zone;
 use crate::error::Result;
 use crate::keyfile;
 
@@ -46,7 +47,8 @@ struct Device {
 /// season is played in the three weeks before it.
 pub async fn load(app: &App, now: DateTime<Utc>) -> Result<DemoTokens> {
     let kab = DemoKabupaten::generate(DEMO_SEED, DEMO_OFFICIALS);
-    let clock = Arc::new(ManualClock::new(now - Duration::days(21)));
+    let first_day = nine_in_the_morning(now - Duration::days(21));
+    let clock = Arc::new(ManualClock::new(first_day));
     let app = app.with_clock(clock.clone());
     let admin = Caller::Admin;
 
@@ -86,7 +88,7 @@ pub async fn load(app: &App, now: DateTime<Utc>) -> Result<DemoTokens> {
             NewCeremony {
                 title: "Ikrar Netralitas ASN Pejabat Struktural".into(),
                 place: "Pendopo Kabupaten".into(),
-                starts_at: (now - Duration::days(21)).to_rfc3339(),
+                starts_at: first_day.to_rfc3339(),
                 timezone: Some(kab.timezone.into()),
                 pledge_id: pledge.id,
                 invite: Invite {
@@ -133,7 +135,10 @@ pub async fn load(app: &App, now: DateTime<Utc>) -> Result<DemoTokens> {
     }
 
     // Ceremony 2: all staff of six OPDs, today, open with the hall half signed.
-    clock.set(now - Duration::hours(1));
+    let this_morning = (now - Duration::hours(1))
+        .duration_trunc(Duration::hours(1))
+        .expect("an hour divides a day");
+    clock.set(this_morning);
     let opds: Vec<String> = kab.opds.iter().take(6).map(|o| o.code.clone()).collect();
     let second = app
         .create_ceremony(
@@ -141,7 +146,7 @@ pub async fn load(app: &App, now: DateTime<Utc>) -> Result<DemoTokens> {
             NewCeremony {
                 title: "Apel Ikrar Netralitas ASN Pilkada 2024".into(),
                 place: "Lapangan Upacara Kantor Bupati".into(),
-                starts_at: (now - Duration::hours(1)).to_rfc3339(),
+                starts_at: this_morning.to_rfc3339(),
                 timezone: Some(kab.timezone.into()),
                 pledge_id: pledge.id,
                 invite: Invite {
@@ -179,7 +184,7 @@ pub async fn load(app: &App, now: DateTime<Utc>) -> Result<DemoTokens> {
         NewCeremony {
             title: "Ikrar Netralitas ASN Kecamatan dan Kelurahan".into(),
             place: "Aula Kecamatan".into(),
-            starts_at: (now + Duration::days(7)).to_rfc3339(),
+            starts_at: nine_in_the_morning(now + Duration::days(7)).to_rfc3339(),
             timezone: Some(kab.timezone.into()),
             pledge_id: pledge.id,
             invite: Invite {
@@ -223,6 +228,18 @@ pub async fn load(app: &App, now: DateTime<Utc>) -> Result<DemoTokens> {
             .await?
             .token,
     })
+}
+
+/// 09.00 WIB on the day of `time`: when pledge ceremonies are held.
+fn nine_in_the_morning(time: DateTime<Utc>) -> DateTime<Utc> {
+    let day = time.with_timezone(&Zone::Wib.offset()).date_naive();
+    let nine = day.and_hms_opt(9, 0, 0).expect("valid time");
+    Zone::Wib
+        .offset()
+        .from_local_datetime(&nine)
+        .single()
+        .expect("fixed offsets are unambiguous")
+        .with_timezone(&Utc)
 }
 
 async fn enroll(app: &App, admin: &Caller, nip: Identifier) -> Result<Device> {
