@@ -15,18 +15,20 @@
 //! specifications (plus the RFC 6962 tree written out here with SHA-256 alone). A last
 //! test checks that FORMATS.md quotes every text vector verbatim.
 
+mod common;
+mod golden;
+
+use common::TestApp;
+use golden::{ENTRIES, Frozen, frozen};
 use std::collections::{BTreeMap, HashMap};
 use std::convert::Infallible;
-use std::sync::Arc;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use chrono::{TimeZone, Utc};
 use ed25519_dalek::SigningKey;
 use sha2::{Digest, Sha256};
 
-use pakta::app::{App, Config, ConsistencyProof, InclusionProof, log_key_path};
-use pakta::clock::ManualClock;
+use pakta::app::{ConsistencyProof, InclusionProof, log_key_path};
 use pakta::domain::crypto::{PublicKey, Sha256Hash, Signature, encode_base64};
 use pakta::domain::merkle::{
     completed_by_append, consistency_proof, empty_root, inclusion_proof, leaf_hash, node_hash,
@@ -36,21 +38,6 @@ use pakta::domain::note::{Checkpoint, VerifierKey, key_id};
 use pakta::domain::receipt::{Receipt, TLOG_PROOF_HEADER};
 use pakta::domain::tiles::{TileKind, TilePath, entry_bundle, split_bundle};
 use pakta::store::Store;
-
-/// A frozen file, by its path under `tests/vectors/`.
-struct Frozen {
-    path: &'static str,
-    bytes: &'static [u8],
-}
-
-macro_rules! frozen {
-    ($path:literal) => {
-        Frozen {
-            path: $path,
-            bytes: include_bytes!(concat!("vectors/", $path)),
-        }
-    };
-}
 
 const VKEY: Frozen = frozen!("transparency/vkey.txt");
 const CHECKPOINT: Frozen = frozen!("transparency/checkpoint-9.txt");
@@ -63,18 +50,6 @@ const ENTRY_TILE: Frozen = frozen!("transparency/tile/entries/000.p/9");
 const RECEIPT: Frozen = frozen!("transparency/receipt-006.tlog-proof");
 const SHA256SUMS: Frozen = frozen!("transparency/SHA256SUMS");
 
-/// The inputs: the golden log of `tests/golden_vectors.rs`, frozen there.
-const ENTRIES: [Frozen; 9] = [
-    frozen!("entries/000-key.enrolled.txt"),
-    frozen!("entries/001-key.revoked.txt"),
-    frozen!("entries/002-key.enrolled.txt"),
-    frozen!("entries/003-pledge.published.txt"),
-    frozen!("entries/004-ceremony.opened.txt"),
-    frozen!("entries/005-attendance.recorded.txt"),
-    frozen!("entries/006-pledge.signed.txt"),
-    frozen!("entries/007-ceremony.closed.txt"),
-    frozen!("entries/008-mandiri.assigned.txt"),
-];
 const STATEMENT: Frozen = frozen!("documents/statement-006.txt");
 const KEYS: Frozen = frozen!("keys.txt");
 
@@ -695,22 +670,12 @@ fn pakta_verify_receipt_accepts_the_golden_receipt_and_refuses_a_forged_one() {
     assert!(stdout.ends_with("INVALID receipt\n"), "{stdout}");
 }
 
-/// The real HTTP server over a data directory holding the nine golden entries, the
-/// golden log key and the golden origin.
-struct GoldenServer {
-    url: String,
-    agent: ureq::Agent,
-    handle: actix_web::dev::ServerHandle,
-    thread: Option<std::thread::JoinHandle<()>>,
-    _dir: tempfile::TempDir,
-}
-
-impl GoldenServer {
-    fn start() -> GoldenServer {
-        let dir = tempfile::tempdir().unwrap();
-        // The entries go in the way `pakta mirror` copies them, which also stores the
-        // tree; the log key is placed before first start, so no new one is made.
-        let store = Store::open(dir.path()).unwrap();
+/// A real server over the golden log: its entries copied in the way `pakta mirror`
+/// copies them (which also stores the tree) and the golden log key placed before first
+/// start, so no new key is made.
+fn golden_server() -> TestApp {
+    TestApp::spawn_prepared(ORIGIN, |dir| {
+        let store = Store::open(dir).unwrap();
         for entry in &ENTRIES {
             let bytes = entry.bytes.to_vec();
             store
@@ -718,76 +683,13 @@ impl GoldenServer {
                 .unwrap();
         }
         drop(store);
-        pakta::keyfile::create(
-            &log_key_path(dir.path()),
-            &SigningKey::from_bytes(&LOG_SEED),
-        )
-        .unwrap();
-        let clock = Arc::new(ManualClock::new(
-            Utc.with_ymd_and_hms(2024, 10, 7, 4, 0, 0).unwrap(),
-        ));
-        let app = App::open(dir.path(), clock, Config::default(), Some(ORIGIN)).unwrap();
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let (tx, rx) = std::sync::mpsc::channel();
-        let thread = std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(async move {
-                let server = pakta::http::serve(app, listener).expect("serve");
-                tx.send(server.handle()).unwrap();
-                server.await.expect("server ran");
-            });
-        });
-        GoldenServer {
-            url,
-            agent: ureq::Agent::config_builder()
-                .http_status_as_error(false)
-                .build()
-                .into(),
-            handle: rx.recv().unwrap(),
-            thread: Some(thread),
-            _dir: dir,
-        }
-    }
-
-    /// Status, Content-Type, Cache-Control and body of a GET.
-    fn get(&self, path: &str) -> (u16, String, String, Vec<u8>) {
-        let mut response = self
-            .agent
-            .get(format!("{}{path}", self.url))
-            .call()
-            .unwrap();
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_string()
-        };
-        let (content_type, cache) = (header("content-type"), header("cache-control"));
-        let status = response.status().as_u16();
-        let body = response.body_mut().read_to_vec().unwrap();
-        (status, content_type, cache, body)
-    }
-}
-
-impl Drop for GoldenServer {
-    fn drop(&mut self) {
-        if let Some(thread) = self.thread.take() {
-            let handle = self.handle.clone();
-            std::thread::spawn(move || {
-                actix_web::rt::System::new().block_on(handle.stop(true));
-            })
-            .join()
-            .unwrap();
-            thread.join().unwrap();
-        }
-    }
+        pakta::keyfile::create(&log_key_path(dir), &SigningKey::from_bytes(&LOG_SEED)).unwrap();
+    })
 }
 
 #[test]
 fn the_server_serves_the_frozen_bytes_with_their_cache_headers() {
-    let server = GoldenServer::start();
+    let server = golden_server();
     const TEXT: &str = "text/plain; charset=utf-8";
     const JSON: &str = "application/json";
     const BINARY: &str = "application/octet-stream";
@@ -825,11 +727,11 @@ fn the_server_serves_the_frozen_bytes_with_their_cache_headers() {
         ("/tile/0/000.p/9", &HASH_TILE, BINARY, PARTIAL),
         ("/tile/entries/000.p/9", &ENTRY_TILE, BINARY, PARTIAL),
     ] {
-        let (status, got_type, got_cache, body) = server.get(path);
-        assert_eq!(status, 200, "{path}");
-        assert_eq!(body, frozen.bytes, "{path} must serve {}", frozen.path);
+        let raw = server.get_response(path);
+        assert_eq!(raw.status, 200, "{path}");
+        assert_eq!(raw.body, frozen.bytes, "{path} must serve {}", frozen.path);
         assert_eq!(
-            (got_type.as_str(), got_cache.as_str()),
+            (raw.content_type.as_str(), raw.cache.as_str()),
             (content_type, cache),
             "{path}"
         );
@@ -846,16 +748,16 @@ fn the_server_serves_the_frozen_bytes_with_their_cache_headers() {
             r#"{"from":9,"to":9,"hashes":[]}"#,
         ),
     ] {
-        assert_eq!(server.get(path).3, body.as_bytes(), "{path}");
+        assert_eq!(server.get_bytes(path), body.as_bytes(), "{path}");
     }
 
     // A narrower partial tile is an older view of the same tile, still served: a prefix.
-    let (status, _, _, narrow) = server.get("/tile/0/000.p/4");
+    let narrow = server.get_response("/tile/0/000.p/4");
     assert_eq!(
-        (status, narrow.as_slice()),
+        (narrow.status, narrow.body.as_slice()),
         (200, &HASH_TILE.bytes[..4 * 32])
     );
-    let (_, _, _, narrow) = server.get("/tile/entries/000.p/4");
+    let narrow = server.get_bytes("/tile/entries/000.p/4");
     assert_eq!(split_bundle(&narrow).unwrap(), entry_bytes()[..4]);
     // Not yet there (a full tile, a wider one, level 1), or not in the one spelling.
     for missing in [
@@ -866,18 +768,17 @@ fn the_server_serves_the_frozen_bytes_with_their_cache_headers() {
         "/tile/0/x000/000.p/9",
         "/tile/0/0.p/9",
     ] {
-        assert_eq!(server.get(missing).0, 404, "{missing}");
+        assert_eq!(server.get_response(missing).status, 404, "{missing}");
     }
 
     // The server also checks the receipt against its own log.
     let reply = server
-        .agent
-        .post(format!("{}/api/verify", server.url))
-        .send_json(serde_json::json!({ "receipt": text(&RECEIPT) }))
-        .unwrap()
-        .body_mut()
-        .read_json::<serde_json::Value>()
-        .unwrap();
+        .post(
+            "/api/verify",
+            None,
+            &serde_json::json!({ "receipt": text(&RECEIPT) }),
+        )
+        .body;
     assert_eq!(reply["valid"], true, "{reply}");
     assert_eq!(reply["index"], 6);
     assert_eq!(reply["checks"].as_array().unwrap().len(), 6);

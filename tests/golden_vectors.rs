@@ -10,6 +10,9 @@
 //! The same files are what `docs/FORMATS.md` shows, and a test checks that the document
 //! quotes every one of them verbatim, so the documentation cannot drift either.
 
+mod golden;
+
+use golden::{ENTRIES, Frozen, frozen};
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
@@ -27,21 +30,6 @@ use pakta::domain::ids::{CeremonyId, PledgeId, SubjectId};
 use pakta::domain::record::{RecordReader, parse_time};
 use pakta::domain::statement::{ENROLL_HEADER, EnrollmentCode, Statement, enrollment_message};
 
-/// A frozen file, by its path under `tests/vectors/`.
-struct Frozen {
-    path: &'static str,
-    bytes: &'static [u8],
-}
-
-macro_rules! frozen {
-    ($path:literal) => {
-        Frozen {
-            path: $path,
-            bytes: include_bytes!(concat!("vectors/", $path)),
-        }
-    };
-}
-
 const ENROLLMENT_0: Frozen = frozen!("documents/enrollment-000.txt");
 const ENROLLMENT_2: Frozen = frozen!("documents/enrollment-002.txt");
 const STATEMENT: Frozen = frozen!("documents/statement-006.txt");
@@ -50,20 +38,6 @@ const INVITEES: Frozen = frozen!("documents/invitees-ceremony-1.txt");
 const KEYS: Frozen = frozen!("keys.txt");
 const SHA256SUMS: Frozen = frozen!("SHA256SUMS");
 const EXPORT: Frozen = frozen!("export.jsonl");
-
-/// One per entry kind, in log order; the kind is in the file name on purpose, so a
-/// reader of the directory sees which kind each vector pins.
-const ENTRIES: [Frozen; 9] = [
-    frozen!("entries/000-key.enrolled.txt"),
-    frozen!("entries/001-key.revoked.txt"),
-    frozen!("entries/002-key.enrolled.txt"),
-    frozen!("entries/003-pledge.published.txt"),
-    frozen!("entries/004-ceremony.opened.txt"),
-    frozen!("entries/005-attendance.recorded.txt"),
-    frozen!("entries/006-pledge.signed.txt"),
-    frozen!("entries/007-ceremony.closed.txt"),
-    frozen!("entries/008-mandiri.assigned.txt"),
-];
 
 const FORMATS_MD: &str = include_str!("../docs/FORMATS.md");
 

@@ -128,13 +128,13 @@ fn pages_qr_codes_and_roles_are_served() {
         "/common.js",
         "/style.css",
     ] {
-        let (status, body, _) = app.get_response(page);
-        assert_eq!(status, 200, "{page}");
-        assert!(!body.is_empty(), "{page}");
+        let raw = app.get_response(page);
+        assert_eq!(raw.status, 200, "{page}");
+        assert!(!raw.body.is_empty(), "{page}");
     }
-    let (status, body, _) = app.get_response("/tidak-ada.html");
-    assert_eq!(status, 404);
-    assert!(String::from_utf8_lossy(&body).contains("tidak ditemukan"));
+    let missing = app.get_response("/tidak-ada.html");
+    assert_eq!(missing.status, 404);
+    assert!(String::from_utf8_lossy(&missing.body).contains("tidak ditemukan"));
     let qr = app.get("/api/qr.svg?text=pakta-nip%3A198001012005011001", None);
     assert_eq!(qr.status, 200);
     assert!(

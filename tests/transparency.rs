@@ -190,13 +190,13 @@ fn tiles_are_served_in_the_c2sp_form_and_authenticate_against_the_checkpoint() {
 
     // Entry tiles: two full bundles of 256 and a partial one of 88.
     let full = app.get_response("/tile/entries/001");
-    assert_eq!(full.0, 200);
+    assert_eq!(full.status, 200);
     assert!(
-        full.2.contains("immutable"),
+        full.cache.contains("immutable"),
         "full tiles are cached for good: {}",
-        full.2
+        full.cache
     );
-    let bundle = pakta::domain::tiles::split_bundle(&full.1).unwrap();
+    let bundle = pakta::domain::tiles::split_bundle(&full.body).unwrap();
     assert_eq!(bundle.len(), 256);
     let entry_256 = app.get("/api/registry/entries?start=256&limit=1", None);
     assert_eq!(
@@ -205,12 +205,12 @@ fn tiles_are_served_in_the_c2sp_form_and_authenticate_against_the_checkpoint() {
     );
     let partial = app.get_response("/tile/entries/002.p/88");
     assert_eq!(
-        pakta::domain::tiles::split_bundle(&partial.1)
+        pakta::domain::tiles::split_bundle(&partial.body)
             .unwrap()
             .len(),
         88
     );
-    assert!(!partial.2.contains("immutable"));
+    assert!(!partial.cache.contains("immutable"));
     for missing in [
         "/tile/entries/002",
         "/tile/entries/002.p/89",

@@ -51,6 +51,14 @@ pub struct Reply {
     pub text: String,
 }
 
+/// A reply read as bytes.
+pub struct Raw {
+    pub status: u16,
+    pub content_type: String,
+    pub cache: String,
+    pub body: Vec<u8>,
+}
+
 impl Reply {
     /// The error code of a JSON error envelope, after checking the envelope's shape.
     pub fn error_code(&self) -> &str {
@@ -68,7 +76,15 @@ impl Reply {
 
 impl TestApp {
     pub fn spawn() -> TestApp {
-        TestApp::spawn_in(tempfile::tempdir().expect("temp dir"))
+        TestApp::spawn_in(tempfile::tempdir().expect("temp dir"), ORIGIN)
+    }
+
+    /// A registry whose data directory `prepare` fills before first start (a log key of
+    /// its own, entries copied in), under `origin`.
+    pub fn spawn_prepared(origin: &str, prepare: impl FnOnce(&Path)) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        prepare(dir.path());
+        TestApp::spawn_in(dir, origin)
     }
 
     /// A registry that signs with the same log key (and origin) as `other`: the way an
@@ -77,14 +93,14 @@ impl TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let key = pakta::app::log_key_path(other.data_dir());
         std::fs::copy(&key, pakta::app::log_key_path(dir.path())).expect("copy log key");
-        TestApp::spawn_in(dir)
+        TestApp::spawn_in(dir, ORIGIN)
     }
 
-    fn spawn_in(dir: tempfile::TempDir) -> TestApp {
+    fn spawn_in(dir: tempfile::TempDir, origin: &str) -> TestApp {
         let clock = Arc::new(ManualClock::new(
             Utc.with_ymd_and_hms(2024, 10, 7, 1, 0, 0).unwrap(),
         ));
-        let app = App::open(dir.path(), clock.clone(), Config::default(), Some(ORIGIN))
+        let app = App::open(dir.path(), clock.clone(), Config::default(), Some(origin))
             .expect("open the registry");
         app.setup_admin_token(Some(ADMIN)).expect("admin token");
         let vkey = app.vkey();
@@ -142,26 +158,32 @@ impl TestApp {
         Self::finish(req.call().expect("GET"))
     }
 
-    /// Status, raw body and Cache-Control of a GET (for tiles and other binary bodies).
-    pub fn get_response(&self, path: &str) -> (u16, Vec<u8>, String) {
+    /// A GET as bytes with its headers (for tiles and other bodies that are not JSON).
+    pub fn get_response(&self, path: &str) -> Raw {
         let mut response = self
             .agent
             .get(format!("{}{path}", self.url))
             .call()
             .expect("GET");
-        let cache = response
-            .headers()
-            .get("cache-control")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string();
-        let status = response.status().as_u16();
-        let bytes = response.body_mut().read_to_vec().unwrap_or_default();
-        (status, bytes, cache)
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let (content_type, cache) = (header("content-type"), header("cache-control"));
+        Raw {
+            status: response.status().as_u16(),
+            content_type,
+            cache,
+            body: response.body_mut().read_to_vec().unwrap_or_default(),
+        }
     }
 
     pub fn get_bytes(&self, path: &str) -> Vec<u8> {
-        self.get_response(path).1
+        self.get_response(path).body
     }
 
     pub fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Reply {
