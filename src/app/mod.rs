@@ -103,18 +103,6 @@ impl App {
         }
     }
 
-    pub fn log(&self) -> &LogSigner {
-        &self.log
-    }
-
-    pub fn store(&self) -> &Store {
-        &self.store
-    }
-
-    pub fn config(&self) -> &Config {
-        &self.config
-    }
-
     fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.now()
     }
