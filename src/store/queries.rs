@@ -196,7 +196,8 @@ impl Db<'_> {
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
         Ok(self
             .conn
-            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+            .query_row([key], |r| r.get(0))
             .optional()?)
     }
 
@@ -206,7 +207,8 @@ impl Db<'_> {
         );
         Ok(self
             .conn
-            .query_row(&sql, [nip.as_str()], official_row)
+            .prepare_cached(&sql)?
+            .query_row([nip.as_str()], official_row)
             .optional()?)
     }
 
@@ -216,7 +218,8 @@ impl Db<'_> {
         );
         Ok(self
             .conn
-            .query_row(&sql, [subject.to_hex()], official_row)
+            .prepare_cached(&sql)?
+            .query_row([subject.to_hex()], official_row)
             .optional()?)
     }
 
@@ -239,22 +242,18 @@ impl Db<'_> {
     pub fn opd_name(&self, code: &OpdCode) -> Result<Option<String>> {
         Ok(self
             .conn
-            .query_row(
-                "SELECT name FROM opds WHERE code = ?1",
-                [code.as_str()],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT name FROM opds WHERE code = ?1")?
+            .query_row([code.as_str()], |r| r.get(0))
             .optional()?)
     }
 
     pub fn active_key(&self, subject: &SubjectId) -> Result<Option<PublicKey>> {
         let bytes: Option<Vec<u8>> = self
             .conn
-            .query_row(
+            .prepare_cached(
                 "SELECT public_key FROM keys WHERE subject = ?1 AND revoked_idx IS NULL",
-                [subject.to_hex()],
-                |r| r.get(0),
-            )
+            )?
+            .query_row([subject.to_hex()], |r| r.get(0))
             .optional()?;
         Ok(bytes.and_then(|b| {
             let array: [u8; 32] = b.try_into().ok()?;
@@ -265,8 +264,8 @@ impl Db<'_> {
     pub fn key(&self, fingerprint: &KeyFingerprint) -> Result<Option<KeyRow>> {
         Ok(self
             .conn
+            .prepare_cached("SELECT subject, public_key, enrolled_idx, revoked_idx FROM keys WHERE fingerprint = ?1")?
             .query_row(
-                "SELECT subject, public_key, enrolled_idx, revoked_idx FROM keys WHERE fingerprint = ?1",
                 [fingerprint.to_hex()],
                 |r| {
                     let bytes: Vec<u8> = r.get(1)?;
@@ -285,27 +284,26 @@ impl Db<'_> {
     pub fn enrollment_code(&self, code_sha256: &Sha256Hash) -> Result<Option<CodeRow>> {
         Ok(self
             .conn
-            .query_row(
+            .prepare_cached(
                 "SELECT subject, expires_at, used_at IS NOT NULL, superseded
                  FROM enrollment_codes WHERE code_sha256 = ?1",
-                [&code_sha256.0[..]],
-                |r| {
-                    Ok(CodeRow {
-                        subject: subject_col(r, 0)?,
-                        expires_at: time_col(r, 1)?,
-                        used: r.get(2)?,
-                        superseded: r.get(3)?,
-                    })
-                },
-            )
+            )?
+            .query_row([&code_sha256.0[..]], |r| {
+                Ok(CodeRow {
+                    subject: subject_col(r, 0)?,
+                    expires_at: time_col(r, 1)?,
+                    used: r.get(2)?,
+                    superseded: r.get(3)?,
+                })
+            })
             .optional()?)
     }
 
     pub fn pledge(&self, id: PledgeId) -> Result<Option<Pledge>> {
         Ok(self
             .conn
+            .prepare_cached("SELECT id, title, text, sha256, published_idx, published_at FROM pledges WHERE id = ?1")?
             .query_row(
-                "SELECT id, title, text, sha256, published_idx, published_at FROM pledges WHERE id = ?1",
                 [id.get()],
                 pledge_row,
             )
@@ -321,9 +319,10 @@ impl Db<'_> {
     }
 
     pub fn next_pledge_id(&self) -> Result<PledgeId> {
-        let max: u64 =
-            self.conn
-                .query_row("SELECT COALESCE(MAX(id), 0) FROM pledges", [], |r| r.get(0))?;
+        let max: u64 = self
+            .conn
+            .prepare_cached("SELECT COALESCE(MAX(id), 0) FROM pledges")?
+            .query_row([], |r| r.get(0))?;
         Ok(PledgeId::new(max + 1).expect("max + 1 is positive"))
     }
 
@@ -331,7 +330,8 @@ impl Db<'_> {
         let sql = format!("SELECT {CEREMONY_COLUMNS} FROM ceremonies WHERE id = ?1");
         Ok(self
             .conn
-            .query_row(&sql, [id.get()], ceremony_row)
+            .prepare_cached(&sql)?
+            .query_row([id.get()], ceremony_row)
             .optional()?)
     }
 
@@ -351,7 +351,8 @@ impl Db<'_> {
         let sql = format!("{INVITEE_FACTS_SQL} WHERE i.ceremony_id = ?1 AND i.subject = ?2");
         Ok(self
             .conn
-            .query_row(&sql, params![ceremony.get(), subject.to_hex()], |r| {
+            .prepare_cached(&sql)?
+            .query_row(params![ceremony.get(), subject.to_hex()], |r| {
                 facts_row(r, 0)
             })
             .optional()?)
@@ -380,13 +381,14 @@ impl Db<'_> {
 
     /// (invited, checked in, signed) for the hall screen.
     pub fn ceremony_counts(&self, ceremony: CeremonyId) -> Result<(u64, u64, u64)> {
-        Ok(self.conn.query_row(
-            "SELECT (SELECT COUNT(*) FROM invitees WHERE ceremony_id = ?1),
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT (SELECT COUNT(*) FROM invitees WHERE ceremony_id = ?1),
                     (SELECT COUNT(*) FROM attendance WHERE ceremony_id = ?1),
                     (SELECT COUNT(*) FROM signatures WHERE ceremony_id = ?1)",
-            [ceremony.get()],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )?)
+            )?
+            .query_row([ceremony.get()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?)
     }
 
     /// Invitees with no signature for the ceremony: those whom closing routes to mandiri.
@@ -423,65 +425,57 @@ impl Db<'_> {
     pub fn issued_statement(&self, sha256: &Sha256Hash) -> Result<Option<IssuedStatement>> {
         Ok(self
             .conn
-            .query_row(
+            .prepare_cached(
                 "SELECT text, ceremony_id, subject, mode, fingerprint, expires_at, used_idx
                  FROM issued_statements WHERE sha256 = ?1",
-                [&sha256.0[..]],
-                |r| {
-                    Ok(IssuedStatement {
-                        text: r.get(0)?,
-                        ceremony: column(1, CeremonyId::new(r.get(1)?).ok_or("id 0"))?,
-                        subject: subject_col(r, 2)?,
-                        mode: mode_col(r, 3)?,
-                        fingerprint: column(4, KeyFingerprint::parse(&r.get::<_, String>(4)?))?,
-                        expires_at: time_col(r, 5)?,
-                        used_idx: r.get(6)?,
-                    })
-                },
-            )
+            )?
+            .query_row([&sha256.0[..]], |r| {
+                Ok(IssuedStatement {
+                    text: r.get(0)?,
+                    ceremony: column(1, CeremonyId::new(r.get(1)?).ok_or("id 0"))?,
+                    subject: subject_col(r, 2)?,
+                    mode: mode_col(r, 3)?,
+                    fingerprint: column(4, KeyFingerprint::parse(&r.get::<_, String>(4)?))?,
+                    expires_at: time_col(r, 5)?,
+                    used_idx: r.get(6)?,
+                })
+            })
             .optional()?)
     }
 
     pub fn signature_by_statement(&self, sha256: &Sha256Hash) -> Result<Option<SignatureRow>> {
         Ok(self
             .conn
-            .query_row(
+            .prepare_cached(
                 "SELECT idx, ceremony_id, subject, mode, fingerprint, at
                  FROM signatures WHERE statement_sha256 = ?1",
-                [&sha256.0[..]],
-                |r| {
-                    Ok(SignatureRow {
-                        idx: r.get(0)?,
-                        ceremony: column(1, CeremonyId::new(r.get(1)?).ok_or("id 0"))?,
-                        subject: subject_col(r, 2)?,
-                        mode: mode_col(r, 3)?,
-                        fingerprint: column(4, KeyFingerprint::parse(&r.get::<_, String>(4)?))?,
-                        at: time_col(r, 5)?,
-                    })
-                },
-            )
+            )?
+            .query_row([&sha256.0[..]], |r| {
+                Ok(SignatureRow {
+                    idx: r.get(0)?,
+                    ceremony: column(1, CeremonyId::new(r.get(1)?).ok_or("id 0"))?,
+                    subject: subject_col(r, 2)?,
+                    mode: mode_col(r, 3)?,
+                    fingerprint: column(4, KeyFingerprint::parse(&r.get::<_, String>(4)?))?,
+                    at: time_col(r, 5)?,
+                })
+            })
             .optional()?)
     }
 
     pub fn document(&self, sha256: &Sha256Hash) -> Result<Option<String>> {
         Ok(self
             .conn
-            .query_row(
-                "SELECT text FROM documents WHERE sha256 = ?1",
-                [&sha256.0[..]],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT text FROM documents WHERE sha256 = ?1")?
+            .query_row([&sha256.0[..]], |r| r.get(0))
             .optional()?)
     }
 
     pub fn token(&self, sha256: &Sha256Hash) -> Result<Option<(String, Option<String>)>> {
         Ok(self
             .conn
-            .query_row(
-                "SELECT role, scope FROM tokens WHERE token_sha256 = ?1",
-                [&sha256.0[..]],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            .prepare_cached("SELECT role, scope FROM tokens WHERE token_sha256 = ?1")?
+            .query_row([&sha256.0[..]], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?)
     }
 
@@ -489,11 +483,8 @@ impl Db<'_> {
     pub fn log_head(&self) -> Result<(u64, Option<Sha256Hash>)> {
         let last = self
             .conn
-            .query_row(
-                "SELECT idx, hash FROM log ORDER BY idx DESC LIMIT 1",
-                [],
-                |r| Ok((r.get::<_, u64>(0)?, hash_col(r, 1)?)),
-            )
+            .prepare_cached("SELECT idx, hash FROM log ORDER BY idx DESC LIMIT 1")?
+            .query_row([], |r| Ok((r.get::<_, u64>(0)?, hash_col(r, 1)?)))
             .optional()?;
         Ok(match last {
             Some((idx, hash)) => (idx + 1, Some(hash)),
@@ -628,10 +619,9 @@ impl WriteTx<'_> {
         };
         let bytes = entry.encode();
         let hash = entry_hash(&bytes);
-        self.tx.execute(
-            "INSERT INTO log (idx, hash, bytes) VALUES (?1, ?2, ?3)",
-            params![size, &hash.0[..], bytes],
-        )?;
+        self.tx
+            .prepare_cached("INSERT INTO log (idx, hash, bytes) VALUES (?1, ?2, ?3)")?
+            .execute(params![size, &hash.0[..], bytes])?;
         add_leaf(self.tx, size, &bytes)?;
         Ok(Appended { index: size, hash })
     }
@@ -653,29 +643,30 @@ impl WriteTx<'_> {
             ));
         }
         let hash = entry_hash(bytes);
-        self.tx.execute(
-            "INSERT INTO log (idx, hash, bytes) VALUES (?1, ?2, ?3)",
-            params![size, &hash.0[..], bytes],
-        )?;
+        self.tx
+            .prepare_cached("INSERT INTO log (idx, hash, bytes) VALUES (?1, ?2, ?3)")?
+            .execute(params![size, &hash.0[..], bytes])?;
         add_leaf(self.tx, size, bytes)?;
         Ok(Appended { index: size, hash })
     }
 
     pub fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
-        self.tx.execute(
-            "INSERT INTO meta (key, value) VALUES (?1, ?2)
+        self.tx
+            .prepare_cached(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![key, value],
-        )?;
+            )?
+            .execute(params![key, value])?;
         Ok(())
     }
 
     pub fn upsert_opd(&mut self, code: &OpdCode, name: &str) -> Result<()> {
-        self.tx.execute(
-            "INSERT INTO opds (code, name) VALUES (?1, ?2)
+        self.tx
+            .prepare_cached(
+                "INSERT INTO opds (code, name) VALUES (?1, ?2)
              ON CONFLICT (code) DO UPDATE SET name = excluded.name",
-            params![code.as_str(), name],
-        )?;
+            )?
+            .execute(params![code.as_str(), name])?;
         Ok(())
     }
 
@@ -696,9 +687,8 @@ impl WriteTx<'_> {
         let existing = self.db().official_by_nip(nip)?;
         match existing {
             None => {
-                self.tx.execute(
-                    "INSERT INTO officials (subject, nip, category, name, position, rank, opd_code, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                self.tx.prepare_cached("INSERT INTO officials (subject, nip, category, name, position, rank, opd_code, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?.execute(
                     params![
                         new_subject.to_hex(),
                         nip.as_str(),
@@ -722,11 +712,13 @@ impl WriteTx<'_> {
                 Ok(Upserted::Unchanged)
             }
             Some(old) => {
-                self.tx.execute(
-                    "UPDATE officials SET category = ?2, name = ?3, position = ?4, rank = ?5,
+                self.tx
+                    .prepare_cached(
+                        "UPDATE officials SET category = ?2, name = ?3, position = ?4, rank = ?5,
                             opd_code = ?6, updated_at = ?7
                      WHERE subject = ?1",
-                    params![
+                    )?
+                    .execute(params![
                         old.subject.to_hex(),
                         category.as_str(),
                         name,
@@ -734,8 +726,7 @@ impl WriteTx<'_> {
                         rank,
                         opd.as_str(),
                         format_time(now)
-                    ],
-                )?;
+                    ])?;
                 Ok(Upserted::Updated)
             }
         }
@@ -750,20 +741,22 @@ impl WriteTx<'_> {
         issued_at: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> Result<()> {
-        self.tx.execute(
-            "UPDATE enrollment_codes SET superseded = 1 WHERE subject = ?1 AND used_at IS NULL",
-            [subject.to_hex()],
-        )?;
-        self.tx.execute(
-            "INSERT INTO enrollment_codes (code_sha256, subject, issued_at, expires_at)
+        self.tx
+            .prepare_cached(
+                "UPDATE enrollment_codes SET superseded = 1 WHERE subject = ?1 AND used_at IS NULL",
+            )?
+            .execute([subject.to_hex()])?;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO enrollment_codes (code_sha256, subject, issued_at, expires_at)
              VALUES (?1, ?2, ?3, ?4)",
-            params![
+            )?
+            .execute(params![
                 &code_sha256.0[..],
                 subject.to_hex(),
                 format_time(issued_at),
                 format_time(expires_at)
-            ],
-        )?;
+            ])?;
         Ok(())
     }
 
@@ -772,34 +765,32 @@ impl WriteTx<'_> {
         code_sha256: &Sha256Hash,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        self.tx.execute(
-            "UPDATE enrollment_codes SET used_at = ?2 WHERE code_sha256 = ?1",
-            params![&code_sha256.0[..], format_time(now)],
-        )?;
+        self.tx
+            .prepare_cached("UPDATE enrollment_codes SET used_at = ?2 WHERE code_sha256 = ?1")?
+            .execute(params![&code_sha256.0[..], format_time(now)])?;
         Ok(())
     }
 
     pub fn insert_key(&mut self, subject: &SubjectId, key: &PublicKey, idx: u64) -> Result<()> {
-        self.tx.execute(
-            "INSERT INTO keys (fingerprint, subject, public_key, enrolled_idx) VALUES (?1, ?2, ?3, ?4)",
+        self.tx.prepare_cached("INSERT INTO keys (fingerprint, subject, public_key, enrolled_idx) VALUES (?1, ?2, ?3, ?4)")?.execute(
             params![key.fingerprint().to_hex(), subject.to_hex(), &key.to_bytes()[..], idx],
         )?;
         Ok(())
     }
 
     pub fn revoke_key(&mut self, fingerprint: &KeyFingerprint, idx: u64) -> Result<()> {
-        self.tx.execute(
-            "UPDATE keys SET revoked_idx = ?2 WHERE fingerprint = ?1",
-            params![fingerprint.to_hex(), idx],
-        )?;
+        self.tx
+            .prepare_cached("UPDATE keys SET revoked_idx = ?2 WHERE fingerprint = ?1")?
+            .execute(params![fingerprint.to_hex(), idx])?;
         Ok(())
     }
 
     pub fn insert_document(&mut self, sha256: &Sha256Hash, kind: &str, text: &str) -> Result<()> {
-        self.tx.execute(
-            "INSERT OR IGNORE INTO documents (sha256, kind, text) VALUES (?1, ?2, ?3)",
-            params![&sha256.0[..], kind, text],
-        )?;
+        self.tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO documents (sha256, kind, text) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![&sha256.0[..], kind, text])?;
         Ok(())
     }
 
@@ -812,11 +803,19 @@ impl WriteTx<'_> {
         idx: u64,
         at: DateTime<Utc>,
     ) -> Result<()> {
-        self.tx.execute(
-            "INSERT INTO pledges (id, title, text, sha256, published_idx, published_at)
+        self.tx
+            .prepare_cached(
+                "INSERT INTO pledges (id, title, text, sha256, published_idx, published_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![id.get(), title, text, &sha256.0[..], idx, format_time(at)],
-        )?;
+            )?
+            .execute(params![
+                id.get(),
+                title,
+                text,
+                &sha256.0[..],
+                idx,
+                format_time(at)
+            ])?;
         Ok(())
     }
 
@@ -832,9 +831,8 @@ impl WriteTx<'_> {
         mandiri_days: u32,
         now: DateTime<Utc>,
     ) -> Result<CeremonyId> {
-        self.tx.execute(
-            "INSERT INTO ceremonies (title, place, starts_at, timezone, pledge_id, invite, mandiri_days, state, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'draft', ?8)",
+        self.tx.prepare_cached("INSERT INTO ceremonies (title, place, starts_at, timezone, pledge_id, invite, mandiri_days, state, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'draft', ?8)")?.execute(
             params![
                 title,
                 place,
@@ -856,10 +854,9 @@ impl WriteTx<'_> {
         idx: u64,
         invitees: &[SubjectId],
     ) -> Result<()> {
-        self.tx.execute(
-            "UPDATE ceremonies SET state = 'open', opened_idx = ?2 WHERE id = ?1",
-            params![id.get(), idx],
-        )?;
+        self.tx
+            .prepare_cached("UPDATE ceremonies SET state = 'open', opened_idx = ?2 WHERE id = ?1")?
+            .execute(params![id.get(), idx])?;
         let mut stmt = self.tx.prepare_cached(
             "INSERT OR IGNORE INTO invitees (ceremony_id, subject) VALUES (?1, ?2)",
         )?;
@@ -870,8 +867,7 @@ impl WriteTx<'_> {
     }
 
     pub fn close_ceremony(&mut self, id: CeremonyId, idx: u64, due: DateTime<Utc>) -> Result<()> {
-        self.tx.execute(
-            "UPDATE ceremonies SET state = 'closed', closed_idx = ?2, mandiri_due = ?3 WHERE id = ?1",
+        self.tx.prepare_cached("UPDATE ceremonies SET state = 'closed', closed_idx = ?2, mandiri_due = ?3 WHERE id = ?1")?.execute(
             params![id.get(), idx, format_time(due)],
         )?;
         Ok(())
@@ -885,8 +881,7 @@ impl WriteTx<'_> {
         at: DateTime<Utc>,
         method: &str,
     ) -> Result<()> {
-        self.tx.execute(
-            "INSERT INTO attendance (ceremony_id, subject, idx, at, method) VALUES (?1, ?2, ?3, ?4, ?5)",
+        self.tx.prepare_cached("INSERT INTO attendance (ceremony_id, subject, idx, at, method) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(
             params![ceremony.get(), subject.to_hex(), idx, format_time(at), method],
         )?;
         Ok(())
@@ -918,9 +913,8 @@ impl WriteTx<'_> {
         text: &str,
         issued: &IssuedStatement,
     ) -> Result<()> {
-        self.tx.execute(
-            "INSERT INTO issued_statements (sha256, text, ceremony_id, subject, mode, fingerprint, expires_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        self.tx.prepare_cached("INSERT INTO issued_statements (sha256, text, ceremony_id, subject, mode, fingerprint, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(
             params![
                 &sha256.0[..],
                 text,
@@ -973,8 +967,7 @@ impl WriteTx<'_> {
         scope: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        self.tx.execute(
-            "INSERT INTO tokens (token_sha256, role, scope, created_at) VALUES (?1, ?2, ?3, ?4)",
+        self.tx.prepare_cached("INSERT INTO tokens (token_sha256, role, scope, created_at) VALUES (?1, ?2, ?3, ?4)")?.execute(
             params![&sha256.0[..], role, scope, format_time(now)],
         )?;
         Ok(())
