@@ -35,3 +35,18 @@ pub const ENTRIES: [Frozen; 9] = [
     frozen!("entries/007-ceremony.closed.txt"),
     frozen!("entries/008-mandiri.assigned.txt"),
 ];
+
+/// Asserts that freshly produced bytes equal each frozen file, showing the text diff
+/// first when they differ.
+pub fn assert_still_produced<'a>(files: impl IntoIterator<Item = (&'a Frozen, Vec<u8>)>) {
+    for (frozen, bytes) in files {
+        assert!(!frozen.bytes.is_empty(), "{} is empty", frozen.path);
+        assert_eq!(
+            String::from_utf8_lossy(&bytes),
+            String::from_utf8_lossy(frozen.bytes),
+            "the encoding of {} changed",
+            frozen.path
+        );
+        assert_eq!(bytes, frozen.bytes, "{}", frozen.path);
+    }
+}
