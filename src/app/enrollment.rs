@@ -40,6 +40,11 @@ pub struct Enrolled {
     pub receipt: String,
 }
 
+/// A new random enrollment code (`from_symbols` keeps 5 bits of each random byte).
+pub(super) fn fresh_code() -> Result<EnrollmentCode> {
+    random::<12>().map(EnrollmentCode::from_symbols)
+}
+
 pub(super) fn parse_nip(raw: &str) -> Result<Identifier> {
     Identifier::parse_any(raw).map_err(|e| Error::bad_request("invalid_nip", e.to_string()))
 }
@@ -57,11 +62,7 @@ impl App {
     pub async fn issue_enrollment_code(&self, caller: &Caller, nip: &str) -> Result<IssuedCode> {
         caller.require_admin()?;
         let nip = parse_nip(nip)?;
-        let mut symbols = random::<12>()?;
-        for s in &mut symbols {
-            *s &= 31;
-        }
-        let code = EnrollmentCode::from_symbols(symbols);
+        let code = fresh_code()?;
         let code_hash = Sha256Hash::of(code.as_str().as_bytes());
         let now = self.now();
         let expires_at = now + self.config.enrollment_code_ttl;

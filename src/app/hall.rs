@@ -6,15 +6,14 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::ceremonies::ceremony_in;
-use super::enrollment::{parse_nip, unknown_official};
-use super::{App, Caller, random};
+use super::enrollment::{fresh_code, parse_nip, unknown_official};
+use super::reports::parse_opd;
+use super::{App, Caller};
 use crate::domain::ceremony::{CeremonyState, Refusal};
 use crate::domain::crypto::{Sha256Hash, Signature};
 use crate::domain::entry::AttendanceMethod;
-use crate::domain::identifier::OpdCode;
 use crate::domain::ids::CeremonyId;
 use crate::domain::presence::{current_code, is_current, presence_message};
-use crate::domain::statement::EnrollmentCode;
 use crate::error::{Error, ErrorKind, Result};
 
 #[derive(Debug, Clone, Serialize)]
@@ -127,12 +126,7 @@ impl App {
         opd: Option<String>,
     ) -> Result<Vec<Card>> {
         caller.require_admin()?;
-        let opd = opd
-            .filter(|o| !o.trim().is_empty())
-            .map(|o| {
-                OpdCode::parse(&o).map_err(|e| Error::bad_request("invalid_opd", e.to_string()))
-            })
-            .transpose()?;
+        let opd = parse_opd(opd)?;
         let officials = {
             let opd = opd.clone();
             self.store
@@ -147,11 +141,7 @@ impl App {
             if has_key {
                 continue;
             }
-            let mut symbols = random::<12>()?;
-            for s in &mut symbols {
-                *s &= 31;
-            }
-            let code = EnrollmentCode::from_symbols(symbols);
+            let code = fresh_code()?;
             hashes.push((Sha256Hash::of(code.as_str().as_bytes()), official.subject));
             cards.push(Card {
                 nip: official.nip.to_string(),

@@ -45,7 +45,8 @@ fn by_opd(invitees: &[Invitee]) -> impl Iterator<Item = &[Invitee]> {
     invitees.chunk_by(|a, b| a.official.opd_code == b.official.opd_code)
 }
 
-fn parse_opd(opd: Option<String>) -> Result<Option<OpdCode>> {
+/// An optional OPD filter from a query or body: absent or blank means every OPD.
+pub(super) fn parse_opd(opd: Option<String>) -> Result<Option<OpdCode>> {
     opd.filter(|o| !o.trim().is_empty())
         .map(|o| OpdCode::parse(&o).map_err(|e| Error::bad_request("invalid_opd", e.to_string())))
         .transpose()

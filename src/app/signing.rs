@@ -103,7 +103,6 @@ impl App {
                 let sha256 = Sha256Hash::of(text.as_bytes());
                 w.insert_issued_statement(
                     &sha256,
-                    &text,
                     &IssuedStatement {
                         text: text.clone(),
                         ceremony,
@@ -133,16 +132,15 @@ impl App {
 
         // Verify outside the writer so many signatures are checked in parallel; the
         // writer then re-checks only the facts that could have changed meanwhile.
-        let issued = self
+        let (issued, key) = self
             .store
-            .read(move |db| db.issued_statement(&sha256))
-            .await?
-            .ok_or_else(not_issued)?;
+            .read(move |db| {
+                let issued = db.issued_statement(&sha256)?.ok_or_else(not_issued)?;
+                let key = db.active_key(&issued.subject)?;
+                Ok((issued, key))
+            })
+            .await?;
         refuse_used_or_expired(&issued, now)?;
-        let key = {
-            let subject = issued.subject;
-            self.store.read(move |db| db.active_key(&subject)).await?
-        };
         let key = key
             .filter(|k| k.fingerprint() == issued.fingerprint)
             .ok_or_else(revoked_key)?;

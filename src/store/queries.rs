@@ -65,16 +65,7 @@ const OFFICIAL_COLUMNS: &str =
     "o.subject, o.nip, o.category, o.name, o.position, o.rank, o.opd_code, d.name";
 
 fn official_row(row: &Row) -> rusqlite::Result<Official> {
-    Ok(Official {
-        subject: subject_col(row, 0)?,
-        nip: column(1, Identifier::parse_any(&row.get::<_, String>(1)?))?,
-        category: column(2, Category::parse(&row.get::<_, String>(2)?))?,
-        name: row.get(3)?,
-        position: row.get(4)?,
-        rank: row.get(5)?,
-        opd_code: column(6, OpdCode::parse(&row.get::<_, String>(6)?))?,
-        opd_name: row.get(7)?,
-    })
+    official_row_at(row, 0)
 }
 
 #[derive(Debug, Clone)]
@@ -910,14 +901,13 @@ impl WriteTx<'_> {
     pub fn insert_issued_statement(
         &mut self,
         sha256: &Sha256Hash,
-        text: &str,
         issued: &IssuedStatement,
     ) -> Result<()> {
         self.tx.prepare_cached("INSERT INTO issued_statements (sha256, text, ceremony_id, subject, mode, fingerprint, expires_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(
             params![
                 &sha256.0[..],
-                text,
+                issued.text,
                 issued.ceremony.get(),
                 issued.subject.to_hex(),
                 issued.mode.as_str(),
