@@ -8,8 +8,12 @@
 //!    signing them and posting the signatures to a real server on a loopback port;
 //!    signatures per second and the latency of the signature request (p50, p99, max).
 //!
+//! Both follow signing protocol version 2: a statement request signed by the official's
+//! key, then the statement signed.
+//!
 //! Run: `cargo run --release --example bench_signing -- --officials 10000 --clients 256`
 //! (the clients share the machine's cores with the server, as they would not in the field).
+//! With `--data DIR` the registry is kept, so `pakta verify --data DIR` can audit it.
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -20,12 +24,16 @@ use clap::Parser;
 use ed25519_dalek::{Signer, SigningKey};
 use serde_json::{Value, json};
 
-use pakta::app::{App, Caller, Config, EnrollmentRequest, Invite, NewCeremony, SignatureRequest};
-use pakta::clock::SystemClock;
+use pakta::app::{
+    App, Caller, Config, EnrollmentRequest, Invite, NewCeremony, SignatureRequest,
+    StatementRequestBody,
+};
+use pakta::clock::{Clock, SystemClock};
 use pakta::demo::kabupaten::DemoKabupaten;
 use pakta::domain::crypto::encode_base64;
 use pakta::domain::identifier::Identifier;
 use pakta::domain::ids::CeremonyId;
+use pakta::domain::signing_protocol::StatementRequest;
 use pakta::domain::statement::{EnrollmentCode, enrollment_message};
 
 #[derive(Parser)]
@@ -36,6 +44,9 @@ struct Args {
     /// Concurrent signers.
     #[arg(long, default_value_t = 256)]
     clients: usize,
+    /// Keep the registry in this (new or empty) directory instead of a temporary one.
+    #[arg(long)]
+    data: Option<std::path::PathBuf>,
 }
 
 struct Official {
@@ -45,6 +56,20 @@ struct Official {
 
 fn sign(key: &SigningKey, text: &str) -> String {
     encode_base64(&key.sign(text.as_bytes()).to_bytes())
+}
+
+/// The signed statement request an official's device sends, timed now.
+fn statement_request(ceremony: CeremonyId, o: &Official) -> StatementRequestBody {
+    let request = StatementRequest {
+        ceremony,
+        nip: Identifier::parse_any(&o.nip).expect("generated NIPs are valid"),
+        time: SystemClock.now(),
+    }
+    .encode();
+    StatementRequestBody {
+        signature: Some(sign(&o.key, &request)),
+        request: Some(request),
+    }
 }
 
 /// Runs `work` over `items` from `tasks` concurrent tasks on the app's runtime.
@@ -80,9 +105,13 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 fn main() -> Result<()> {
     let args = Args::parse();
-    let dir = tempfile::tempdir()?;
+    let temporary = tempfile::tempdir()?;
+    let dir = args
+        .data
+        .clone()
+        .unwrap_or_else(|| temporary.path().to_path_buf());
     let app = App::open(
-        dir.path(),
+        &dir,
         Arc::new(SystemClock),
         Config::default(),
         Some("pakta.bench/signing"),
@@ -179,7 +208,9 @@ fn main() -> Result<()> {
     let signed: Vec<SignatureRequest> = runtime.block_on(async {
         let mut out = Vec::new();
         for o in in_process {
-            let issued = app.issue_statement(ceremony, &o.nip).await?;
+            let issued = app
+                .issue_statement(ceremony, statement_request(ceremony, o))
+                .await?;
             out.push(SignatureRequest {
                 signature: sign(&o.key, &issued.statement),
                 statement: issued.statement,
@@ -226,9 +257,12 @@ fn main() -> Result<()> {
                         // Taken in its own statement, so the lock is not held while signing.
                         let next = queue.lock().expect("queue").pop();
                         let Some(o) = next else { break };
+                        let request = statement_request(ceremony, o);
                         let issued: Value = agent
                             .post(format!("{url}/api/ceremonies/{ceremony}/statement"))
-                            .send_json(json!({"nip": o.nip}))
+                            .send_json(
+                                json!({"request": request.request, "signature": request.signature}),
+                            )
                             .expect("statement")
                             .body_mut()
                             .read_json()
@@ -266,5 +300,11 @@ fn main() -> Result<()> {
         sorted.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
     );
     actix_web::rt::System::new().block_on(handle.stop(true));
+    if let Some(kept) = &args.data {
+        println!(
+            "registry kept in {0}; audit it with: pakta verify --data {0}",
+            kept.display()
+        );
+    }
     Ok(())
 }

@@ -22,8 +22,11 @@ pub enum ErrorKind {
     /// A statement or enrollment code whose time has passed (410).
     Expired,
     PayloadTooLarge,
-    /// A fault on our side: storage, a crashed writer (500).
+    /// A fault on our side: a bug, a crashed writer (500).
     Internal,
+    /// The storage cannot take writes now (disk full, I/O error, a damaged database):
+    /// nothing was recorded, and the registry serves again once the cause is gone (503).
+    Unavailable,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -79,9 +82,30 @@ impl From<Refusal> for Error {
 
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Error {
+        use rusqlite::ErrorCode;
         tracing::error!(error = %e, "storage failure");
-        Error::internal(
-            "Penyimpanan registri gagal; tidak ada data yang berubah. Coba lagi; bila berulang, hubungi admin server.",
-        )
+        match e.sqlite_error_code() {
+            Some(ErrorCode::DiskFull) => Error::new(
+                ErrorKind::Unavailable,
+                "storage_full",
+                "Penyimpanan registri penuh, jadi tidak ada yang dicatat. Coba lagi beberapa saat lagi. Admin server: kosongkan ruang disk pada direktori data; registri pulih sendiri tanpa dimulai ulang.",
+            ),
+            Some(
+                ErrorCode::SystemIoFailure
+                | ErrorCode::CannotOpen
+                | ErrorCode::ReadOnly
+                | ErrorCode::DatabaseBusy
+                | ErrorCode::DatabaseLocked
+                | ErrorCode::DatabaseCorrupt
+                | ErrorCode::NotADatabase,
+            ) => Error::new(
+                ErrorKind::Unavailable,
+                "storage_unavailable",
+                "Penyimpanan registri tidak dapat ditulis saat ini (gangguan disk), jadi tidak ada yang dicatat. Coba lagi beberapa saat lagi. Admin server: periksa disk dan log server.",
+            ),
+            _ => Error::internal(
+                "Penyimpanan registri gagal; tidak ada data yang berubah. Coba lagi; bila berulang, hubungi admin server.",
+            ),
+        }
     }
 }

@@ -13,6 +13,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use chrono::Duration;
 use common::*;
 use ed25519_dalek::SigningKey;
+use pakta::clock::Clock;
 use pakta::domain::crypto::encode_base64;
 use serde_json::{Value, json};
 
@@ -40,6 +41,7 @@ struct Fixture {
     spare: [u64; 2],
     siti: SigningKey,
     budi: SigningKey,
+    dewi: SigningKey,
     /// Operator at the desk of `open`, and one of `draft`.
     operator: String,
     other_operator: String,
@@ -76,8 +78,8 @@ fn signature_body(statement: &str, key: &SigningKey, signed: &str) -> Value {
     json!({"statement": statement, "signature": sign_b64(key, signed.as_bytes())})
 }
 
-fn issue(app: &TestApp, ceremony: u64, nip: &str) -> String {
-    let issued = app.statement(ceremony, nip);
+fn issue(app: &TestApp, ceremony: u64, nip: &str, key: &SigningKey) -> String {
+    let issued = app.statement(ceremony, nip, key);
     assert_eq!(issued.status, 200, "statement for {nip}: {}", issued.text);
     issued.body["statement"].as_str().unwrap().to_string()
 }
@@ -124,27 +126,27 @@ impl Fixture {
         for nip in [ANDI, SITI, DEWI] {
             checked_in(&app, open, nip, &operator);
         }
-        let stale = issue(&app, open, SITI);
+        let stale = issue(&app, open, SITI, &siti);
         let expired_signature = signature_body(&stale, &siti, &stale);
 
         app.advance(Duration::days(15));
 
         // Day 15: everything the cases need fresh.
-        let dewi_statement = issue(&app, open, DEWI);
+        let dewi_statement = issue(&app, open, DEWI, &dewi);
         let accepted_signature = signature_body(&dewi_statement, &dewi, &dewi_statement);
         let accepted = app.post("/api/signatures", None, &accepted_signature);
         assert_eq!(accepted.status, 201, "{}", accepted.text);
 
-        let andi_statement = issue(&app, open, ANDI);
+        let andi_statement = issue(&app, open, ANDI, &andi_old);
         let revoked_key_signature = signature_body(&andi_statement, &andi_old, &andi_statement);
         app.enroll(ANDI);
 
-        let siti_statement = issue(&app, open, SITI);
+        let siti_statement = issue(&app, open, SITI, &siti);
 
         let closed = app.create_ceremony(json!({"all": true}));
         app.open(closed);
         checked_in(&app, closed, BUDI, ADMIN);
-        let budi_statement = issue(&app, closed, BUDI);
+        let budi_statement = issue(&app, closed, BUDI, &budi);
         let mode_changed_signature = signature_body(&budi_statement, &budi, &budi_statement);
         let reply = app.post(
             &format!("/api/ceremonies/{closed}/close"),
@@ -174,6 +176,7 @@ impl Fixture {
             spare,
             siti,
             budi,
+            dewi,
             operator,
             other_operator,
             supervisor,
@@ -197,11 +200,17 @@ impl Fixture {
         self.app.post("/api/enroll", None, &body)
     }
 
-    fn statement(&self, ceremony: impl std::fmt::Display, nip: &str) -> Reply {
+    /// A statement request for `nip` in `ceremony`, signed by `key`, timed now.
+    fn statement(&self, ceremony: impl std::fmt::Display, nip: &str, key: &SigningKey) -> Reply {
+        let request = statement_request(&ceremony, nip, self.app.clock.now());
+        self.statement_body(&ceremony, signed_request_body(&request, key))
+    }
+
+    fn statement_body(&self, ceremony: &impl std::fmt::Display, body: Value) -> Reply {
         self.app.post(
             &format!("/api/ceremonies/{ceremony}/statement"),
             None,
-            &json!({ "nip": nip }),
+            &body,
         )
     }
 
@@ -281,13 +290,9 @@ fn cases() -> Vec<Case> {
             .request(|fx| {
                 fx.submit(json!({"statement": fx.siti_statement, "signature": "AAAA", "sig": "x"}))
             }),
-        case("JSON with a number for a NIP")
+        case("JSON with a number for a statement request")
             .expect(400, "invalid_field")
-            .request(|fx| {
-                let path = format!("/api/ceremonies/{}/statement", fx.open);
-                fx.app
-                    .post(&path, None, &json!({"nip": 198502142010122002u64}))
-            }),
+            .request(|fx| fx.statement_body(&fx.open, json!({"request": 198502142010122002u64}))),
         case("JSON sent as text/plain")
             .expect(400, "unsupported_content_type")
             .request(|fx| {
@@ -354,9 +359,12 @@ fn cases() -> Vec<Case> {
         case("signature by a revoked key")
             .expect(409, "key_revoked")
             .request(|fx| fx.submit(fx.revoked_key_signature.clone())),
-        case("replayed signature")
+        case("another signature on an accepted statement")
             .expect(409, "statement_already_signed")
-            .request(|fx| fx.submit(fx.accepted_signature.clone())),
+            .request(|fx| {
+                let statement = fx.accepted_signature["statement"].as_str().unwrap();
+                fx.submit(signature_body(statement, &fx.budi, statement))
+            }),
         case("expired statement")
             .expect(410, "statement_expired")
             .request(|fx| fx.submit(fx.expired_signature.clone())),
@@ -396,7 +404,7 @@ fn cases() -> Vec<Case> {
                 fx.enroll(body)
             }),
         case("enrollment code used before")
-            .expect(409, "enrollment_code_used")
+            .expect(400, "unknown_enrollment_code")
             .request(|fx| fx.enroll(fx.used_code_enrollment.clone())),
         case("enrollment code expired")
             .expect(410, "enrollment_code_expired")
@@ -411,7 +419,7 @@ fn cases() -> Vec<Case> {
             .expect(400, "unknown_enrollment_code")
             .request(|fx| fx.enroll(enrollment_body(SITI, UNISSUED_CODE, &new_key()))),
         case("enrolling a NIP not in the roster")
-            .expect(404, "unknown_official")
+            .expect(400, "unknown_enrollment_code")
             .request(|fx| fx.enroll(enrollment_body(STRANGER, UNISSUED_CODE, &new_key()))),
         case("code for a NIP not in the roster")
             .expect(404, "unknown_official")
@@ -422,36 +430,62 @@ fn cases() -> Vec<Case> {
                 )
             }),
         // Identifiers and statements.
-        case("NIP mangled by Excel")
-            .expect(400, "invalid_nip")
-            .request(|fx| fx.statement(fx.open, "1.98E+17")),
-        case("NIP with an impossible birth date")
-            .expect(400, "invalid_nip")
-            .request(|fx| fx.statement(fx.open, "198013012005011001")),
-        case("NIP not in the roster")
-            .expect(404, "unknown_official")
-            .request(|fx| fx.statement(fx.open, STRANGER)),
+        case("statement request with a NIP mangled by Excel")
+            .expect(401, "request_not_authenticated")
+            .request(|fx| fx.statement(fx.open, "1.98E+17", &fx.siti)),
+        case("statement request with an impossible birth date")
+            .expect(401, "request_not_authenticated")
+            .request(|fx| fx.statement(fx.open, "198013012005011001", &fx.siti)),
+        case("statement request for a NIP not in the roster")
+            .expect(401, "request_not_authenticated")
+            .request(|fx| fx.statement(fx.open, STRANGER, &new_key())),
+        case("statement request signed by another official's key")
+            .expect(401, "request_not_authenticated")
+            .request(|fx| fx.statement(fx.open, SITI, &fx.budi)),
+        case("statement request from an official without a key")
+            .expect(401, "request_not_authenticated")
+            .request(|fx| fx.statement(fx.closed, RINA, &new_key())),
+        case("statement request made 11 minutes ago")
+            .expect(401, "request_not_authenticated")
+            .request(|fx| {
+                let then = fx.app.clock.now() - Duration::minutes(11);
+                let request = statement_request(fx.open, SITI, then);
+                fx.statement_body(&fx.open, signed_request_body(&request, &fx.siti))
+            }),
+        case("statement request naming another ceremony")
+            .expect(401, "request_not_authenticated")
+            .request(|fx| {
+                let request = statement_request(fx.only_andi, SITI, fx.app.clock.now());
+                fx.statement_body(&fx.open, signed_request_body(&request, &fx.siti))
+            }),
+        case("statement request with a trailing space")
+            .expect(401, "request_not_authenticated")
+            .request(|fx| {
+                let request = statement_request(fx.open, SITI, fx.app.clock.now())
+                    .replace("\nnip:", " \nnip:");
+                fx.statement_body(&fx.open, signed_request_body(&request, &fx.siti))
+            }),
+        case("statement asked for with the version 1 body")
+            .expect(401, "request_not_authenticated")
+            .request(|fx| fx.statement_body(&fx.open, json!({ "nip": SITI }))),
         case("statement for an unknown ceremony")
             .expect(404, "unknown_ceremony")
-            .request(|fx| fx.statement(999, SITI)),
+            .request(|fx| fx.statement(999, SITI, &fx.siti)),
         case("statement for a non-numeric ceremony")
             .expect(400, "invalid_ceremony")
-            .request(|fx| fx.statement("abc", SITI)),
+            .request(|fx| fx.statement("abc", SITI, &fx.siti)),
         case("statement before check-in")
             .expect(409, "not_checked_in")
-            .request(|fx| fx.statement(fx.open, BUDI)),
+            .request(|fx| fx.statement(fx.open, BUDI, &fx.budi)),
         case("statement for an official not invited")
             .expect(409, "not_invited")
-            .request(|fx| fx.statement(fx.only_andi, SITI)),
+            .request(|fx| fx.statement(fx.only_andi, SITI, &fx.siti)),
         case("statement for a ceremony not yet open")
             .expect(409, "ceremony_not_open")
-            .request(|fx| fx.statement(fx.draft, SITI)),
+            .request(|fx| fx.statement(fx.draft, SITI, &fx.siti)),
         case("statement after signing")
             .expect(409, "already_signed")
-            .request(|fx| fx.statement(fx.open, DEWI)),
-        case("statement for an official without a key")
-            .expect(409, "no_active_key")
-            .request(|fx| fx.statement(fx.closed, RINA)),
+            .request(|fx| fx.statement(fx.open, DEWI, &fx.dewi)),
         // Ceremony life.
         case("check-in twice")
             .expect(409, "already_checked_in")

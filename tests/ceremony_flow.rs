@@ -7,6 +7,7 @@ mod common;
 
 use chrono::Duration;
 use common::*;
+use pakta::clock::Clock;
 use serde_json::json;
 
 #[test]
@@ -39,7 +40,7 @@ fn a_whole_ceremony_from_roster_to_verified_registry() {
     }
 
     // Andi signs at the ceremony; the statement names him and his unit.
-    let issued = app.statement(ceremony, ANDI);
+    let issued = app.statement(ceremony, ANDI, &andi);
     assert_eq!(issued.body["mode"], "ceremony");
     let statement = issued.body["statement"].as_str().unwrap().to_string();
     assert!(statement.contains("name: Andi Wijaya, S.Pd.\n"));
@@ -51,7 +52,7 @@ fn a_whole_ceremony_from_roster_to_verified_registry() {
     let andi_index = receipt.body["index"].as_u64().unwrap();
 
     // Budi was not checked in: he cannot sign at the ceremony.
-    let refused = app.statement(ceremony, BUDI);
+    let refused = app.statement(ceremony, BUDI, &budi);
     assert_eq!(refused.status, 409);
     assert_eq!(refused.error_code(), "not_checked_in");
 
@@ -261,7 +262,22 @@ fn keygen_and_sign_let_an_official_take_part_without_a_smartphone() {
     let ceremony = app.create_ceremony(json!({"all": true}));
     app.open(ceremony);
     app.check_in(ceremony, ANDI, ADMIN);
-    let issued = app.statement(ceremony, ANDI);
+    // The statement request, written to a file and signed by the key file.
+    let request_path = dir.path().join("request.txt");
+    std::fs::write(
+        &request_path,
+        statement_request(ceremony, ANDI, app.clock.now()),
+    )
+    .unwrap();
+    let request_signature = pakta(&["sign", "--key", key_arg, request_path.to_str().unwrap()]);
+    assert!(request_signature.status.success());
+    let issued = app.post(
+        &format!("/api/ceremonies/{ceremony}/statement"),
+        None,
+        &json!({"request": std::fs::read_to_string(&request_path).unwrap(),
+                "signature": String::from_utf8(request_signature.stdout).unwrap().trim()}),
+    );
+    assert_eq!(issued.status, 200, "{}", issued.text);
     let statement = issued.body["statement"].as_str().unwrap();
     let statement_path = dir.path().join("statement.txt");
     std::fs::write(&statement_path, statement).unwrap();

@@ -666,7 +666,7 @@ fn pakta_verify_receipt_accepts_the_golden_receipt_and_refuses_a_forged_one() {
 /// start, so no new key is made.
 fn golden_server() -> TestApp {
     TestApp::spawn_prepared(ORIGIN, |dir| {
-        let store = Store::open(dir).unwrap();
+        let store = Store::open(dir, std::sync::Arc::new(pakta::clock::SystemClock)).unwrap();
         for entry in &ENTRIES {
             let bytes = entry.bytes.to_vec();
             store

@@ -49,8 +49,8 @@ fn a_phone_checks_in_with_the_hall_code_signed_by_its_key() {
 
     // Siti's key cannot check Andi in.
     let forged = presence(&app, ceremony, ANDI, &code, &siti);
-    assert_eq!(forged.status, 400);
-    assert_eq!(forged.error_code(), "signature_mismatch");
+    assert_eq!(forged.status, 401);
+    assert_eq!(forged.error_code(), "request_not_authenticated");
     let before = app.registry_size();
     let reply = presence(&app, ceremony, ANDI, &code, &andi);
     assert_eq!(reply.status, 201, "{}", reply.text);

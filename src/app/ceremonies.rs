@@ -219,19 +219,15 @@ impl App {
         // The exact text is bound by hash: stored and hashed as received, byte for byte.
         let text = text.to_string();
         let sha256 = Sha256Hash::of(text.as_bytes());
-        let now = self.now();
         self.store
             .write(move |w| {
                 let id = w.db().next_pledge_id()?;
-                let entry = w.append(
-                    now,
-                    EntryBody::PledgePublished {
-                        pledge: id,
-                        title: title.clone(),
-                        text_sha256: sha256,
-                    },
-                )?;
-                w.insert_pledge(id, &title, &text, &sha256, entry.index, now)?;
+                let entry = w.append(EntryBody::PledgePublished {
+                    pledge: id,
+                    title: title.clone(),
+                    text_sha256: sha256,
+                })?;
+                w.insert_pledge(id, &title, &text, &sha256, entry.index, entry.time)?;
                 Ok(PublishedPledge {
                     id: id.get(),
                     sha256: sha256.to_hex(),
@@ -302,7 +298,6 @@ impl App {
 
     pub async fn open_ceremony(&self, caller: &Caller, id: CeremonyId) -> Result<u64> {
         caller.require_admin()?;
-        let now = self.now();
         self.store
             .write(move |w| {
                 let ceremony = ceremony_in(&w.db(), id)?;
@@ -321,7 +316,6 @@ impl App {
                     .pledge(ceremony.pledge_id)?
                     .ok_or_else(|| Error::internal("Pakta upacara tidak ditemukan."))?;
                 let entry = w.append(
-                    now,
                     EntryBody::CeremonyOpened {
                         ceremony: id,
                         pledge: pledge.id,
@@ -350,7 +344,6 @@ impl App {
         nip: Identifier,
         method: AttendanceMethod,
     ) -> Result<u64> {
-        let now = self.now();
         self.store
             .write(move |w| {
                 let ceremony = ceremony_in(&w.db(), id)?;
@@ -370,15 +363,18 @@ impl App {
                 if facts.checked_in {
                     return Err(Refusal::AlreadyCheckedIn.into());
                 }
-                let entry = w.append(
-                    now,
-                    EntryBody::AttendanceRecorded {
-                        ceremony: id,
-                        subject: official.subject,
-                        method,
-                    },
+                let entry = w.append(EntryBody::AttendanceRecorded {
+                    ceremony: id,
+                    subject: official.subject,
+                    method,
+                })?;
+                w.insert_attendance(
+                    id,
+                    &official.subject,
+                    entry.index,
+                    entry.time,
+                    method.as_str(),
                 )?;
-                w.insert_attendance(id, &official.subject, entry.index, now, method.as_str())?;
                 Ok(entry.index)
             })
             .await
@@ -417,26 +413,23 @@ impl App {
             .write(move |w| {
                 let ceremony = ceremony_in(&w.db(), id)?;
                 ceremony.state.close()?;
-                let due = requested_due
-                    .unwrap_or_else(|| ceremony.zone.end_of_day_after(now, ceremony.mandiri_days));
+                let due = requested_due.unwrap_or_else(|| {
+                    ceremony
+                        .zone
+                        .end_of_day_after(w.now(), ceremony.mandiri_days)
+                });
                 let unsigned = w.db().unsigned_invitees(id)?;
-                let closed = w.append(
-                    now,
-                    EntryBody::CeremonyClosed {
-                        ceremony: id,
-                        routed_to_mandiri: unsigned.len() as u64,
-                        mandiri_due: due,
-                    },
-                )?;
+                let closed = w.append(EntryBody::CeremonyClosed {
+                    ceremony: id,
+                    routed_to_mandiri: unsigned.len() as u64,
+                    mandiri_due: due,
+                })?;
                 for subject in &unsigned {
-                    let assigned = w.append(
-                        now,
-                        EntryBody::MandiriAssigned {
-                            ceremony: id,
-                            subject: *subject,
-                            due,
-                        },
-                    )?;
+                    let assigned = w.append(EntryBody::MandiriAssigned {
+                        ceremony: id,
+                        subject: *subject,
+                        due,
+                    })?;
                     w.insert_mandiri(id, subject, assigned.index, due)?;
                 }
                 w.close_ceremony(id, closed.index, due)?;

@@ -11,6 +11,7 @@ use crate::domain::entry::{EntryBody, RevocationReason};
 use crate::domain::identifier::Identifier;
 use crate::domain::statement::{EnrollmentCode, enrollment_message};
 use crate::error::{Error, ErrorKind, Result};
+use crate::store::{Db, Official};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct IssuedCode {
@@ -58,6 +59,44 @@ pub(super) fn unknown_official(nip: &Identifier) -> Error {
     )
 }
 
+/// The one answer to an unknown NIP, a code that is not this official's, and a code
+/// already used: a stranger cannot tell from it whether a person is on the roster.
+fn code_refused() -> Error {
+    Error::bad_request(
+        "unknown_enrollment_code",
+        "NIP dan kode pendaftaran ini tidak cocok dengan kartu kode yang berlaku. Periksa kembali NIP dan kode di kartu (setiap kode hanya berlaku sekali), atau minta kartu baru ke admin BKPSDM.",
+    )
+}
+
+/// The official whose current card holds this code. Only someone holding that card
+/// learns more than [`code_refused`]: that it was replaced or has expired.
+fn card_holder(
+    db: &Db<'_>,
+    nip: &Identifier,
+    code_hash: &Sha256Hash,
+    now: DateTime<Utc>,
+) -> Result<Official> {
+    let official = db.official_by_nip(nip)?.ok_or_else(code_refused)?;
+    let stored = db
+        .enrollment_code(code_hash)?
+        .filter(|c| c.subject == official.subject && !c.used)
+        .ok_or_else(code_refused)?;
+    if stored.superseded {
+        return Err(Error::conflict(
+            "enrollment_code_superseded",
+            "Kode ini sudah diganti dengan kode yang lebih baru. Pakai kartu kode terbaru atau minta kode baru.",
+        ));
+    }
+    if now > stored.expires_at {
+        return Err(Error::new(
+            ErrorKind::Expired,
+            "enrollment_code_expired",
+            "Kode pendaftaran ini sudah kedaluwarsa. Minta kode baru ke admin BKPSDM.",
+        ));
+    }
+    Ok(official)
+}
+
 impl App {
     pub async fn issue_enrollment_code(&self, caller: &Caller, nip: &str) -> Result<IssuedCode> {
         caller.require_admin()?;
@@ -102,41 +141,20 @@ impl App {
             ));
         }
         let code_hash = Sha256Hash::of(code.as_str().as_bytes());
-        let now = self.now();
+        // Read first: a wrong code costs no write, and is answered exactly like an
+        // unknown NIP.
+        {
+            let nip = nip.clone();
+            let now = self.now();
+            self.store
+                .read(move |db| card_holder(db, &nip, &code_hash, now).map(|_| ()))
+                .await?;
+        }
         let document = message.clone();
         let mut enrolled = self
             .store
             .write(move |w| {
-                let official = w.db().official_by_nip(&nip)?.ok_or_else(|| unknown_official(&nip))?;
-                let stored = w
-                    .db()
-                    .enrollment_code(&code_hash)?
-                    .filter(|c| c.subject == official.subject)
-                    .ok_or_else(|| {
-                        Error::bad_request(
-                            "unknown_enrollment_code",
-                            "Kode pendaftaran ini tidak dikenal untuk NIP tersebut. Periksa kartu kode, atau minta kode baru ke admin BKPSDM.",
-                        )
-                    })?;
-                if stored.used {
-                    return Err(Error::conflict(
-                        "enrollment_code_used",
-                        "Kode pendaftaran ini sudah dipakai. Setiap kode hanya berlaku sekali; minta kode baru ke admin BKPSDM.",
-                    ));
-                }
-                if stored.superseded {
-                    return Err(Error::conflict(
-                        "enrollment_code_superseded",
-                        "Kode ini sudah diganti dengan kode yang lebih baru. Pakai kartu kode terbaru atau minta kode baru.",
-                    ));
-                }
-                if now > stored.expires_at {
-                    return Err(Error::new(
-                        ErrorKind::Expired,
-                        "enrollment_code_expired",
-                        "Kode pendaftaran ini sudah kedaluwarsa. Minta kode baru ke admin BKPSDM.",
-                    ));
-                }
+                let official = card_holder(&w.db(), &nip, &code_hash, w.now())?;
                 if w.db().key(&key.fingerprint())?.is_some() {
                     return Err(Error::conflict(
                         "key_already_enrolled",
@@ -148,7 +166,6 @@ impl App {
                     Some(old) => {
                         let fingerprint = old.fingerprint();
                         let revoked = w.append(
-                            now,
                             EntryBody::KeyRevoked {
                                 subject,
                                 fingerprint,
@@ -163,7 +180,6 @@ impl App {
                 let message_hash = Sha256Hash::of(message.as_bytes());
                 w.insert_document(&message_hash, "enrollment", &message)?;
                 let enrolled = w.append(
-                    now,
                     EntryBody::KeyEnrolled {
                         subject,
                         key,
@@ -172,7 +188,7 @@ impl App {
                     },
                 )?;
                 w.insert_key(&subject, &key, enrolled.index)?;
-                w.use_enrollment_code(&code_hash, now)?;
+                w.use_enrollment_code(&code_hash, enrolled.time)?;
                 Ok(Enrolled {
                     fingerprint: key.fingerprint().to_hex(),
                     index: enrolled.index,

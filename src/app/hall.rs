@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::ceremonies::ceremony_in;
-use super::enrollment::{fresh_code, parse_nip, unknown_official};
+use super::enrollment::{fresh_code, parse_nip};
 use super::reports::parse_opd;
 use super::{App, Caller};
 use crate::domain::ceremony::{CeremonyState, Refusal};
@@ -60,7 +60,7 @@ impl App {
         if ceremony.state != CeremonyState::Open {
             return Err(Refusal::NotOpen.into());
         }
-        let (code, expires_at) = current_code(&self.presence_secret, id, self.now());
+        let (code, expires_at) = current_code(&self.secrets.presence, id, self.now());
         Ok(PresenceCode { code, expires_at })
     }
 
@@ -75,7 +75,7 @@ impl App {
         let signature = Signature::from_base64("signature", &request.signature)
             .map_err(|e| Error::bad_request("invalid_signature", e.to_string()))?;
         let code = request.code.trim().to_uppercase();
-        if !is_current(&self.presence_secret, id, &code, self.now()) {
+        if !is_current(&self.secrets.presence, id, &code, self.now()) {
             return Err(Error::new(
                 ErrorKind::Expired,
                 "presence_code_expired",
@@ -85,20 +85,20 @@ impl App {
         let key = {
             let nip = nip.clone();
             self.store
-                .read(move |db| {
-                    let official = db
-                        .official_by_nip(&nip)?
-                        .ok_or_else(|| unknown_official(&nip))?;
-                    db.active_key(&official.subject)?
-                        .ok_or_else(|| Refusal::NoKey.into())
+                .read(move |db| match db.official_by_nip(&nip)? {
+                    Some(official) => db.active_key(&official.subject),
+                    None => Ok(None),
                 })
                 .await?
         };
+        // An unknown NIP, an official with no key and a wrong signature are answered
+        // alike: the check-in route must not tell a stranger who is on the roster.
         let message = presence_message(id, &nip, &code);
-        if !key.verify_strict(message.as_bytes(), &signature) {
-            return Err(Error::bad_request(
-                "signature_mismatch",
-                "Tanda tangan kehadiran tidak cocok dengan kunci terdaftar pegawai ini. Gunakan perangkat tempat Anda mendaftarkan kunci.",
+        if !key.is_some_and(|key| key.verify_strict(message.as_bytes(), &signature)) {
+            return Err(Error::new(
+                ErrorKind::Unauthorized,
+                "request_not_authenticated",
+                "Kehadiran tidak dapat dibuktikan berasal dari pemilik NIP ini. Pindai kode QR di layar aula dengan perangkat tempat Anda mendaftarkan kunci, lalu coba lagi.",
             ));
         }
         self.record_attendance(id, nip, AttendanceMethod::PresenceCode)

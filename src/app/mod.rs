@@ -6,6 +6,7 @@
 
 mod auth;
 mod ceremonies;
+pub mod continuity;
 mod enrollment;
 mod hall;
 mod log;
@@ -31,7 +32,9 @@ pub use log::{EntryView, Head, Info, MAX_PAGE};
 pub use reports::{OpdReport, OpdUnsigned, UnsignedOfficial, unsigned_csv};
 pub use roster::{ImportReport, OfficialView};
 pub use setup::{LogSigner, default_origin, log_key_path};
-pub use signing::{AcceptedSignature, IssuedStatementView, SignatureRequest};
+pub use signing::{
+    AcceptedSignature, IssuedStatementView, SignatureRequest, StatementRequestBody, Submitted,
+};
 pub use transparency::{ConsistencyProof, InclusionProof, Tile};
 pub use verify::Verification;
 
@@ -65,16 +68,25 @@ impl Default for Config {
     }
 }
 
+/// Secrets of the registry, made at first start and kept in the database.
+#[derive(Clone)]
+struct Secrets {
+    /// Derives the hall screen's rotating presence codes.
+    presence: [u8; 32],
+    /// Seals the statements the registry issues, so it recognises them without storing
+    /// them.
+    statement: [u8; 32],
+}
+
 #[derive(Clone)]
 pub struct App {
     store: Store,
     clock: Arc<dyn Clock>,
     config: Arc<Config>,
     log: Arc<LogSigner>,
-    /// The last checkpoint signed, reused while the log has not grown.
-    checkpoint: Arc<std::sync::Mutex<Option<(u64, String)>>>,
-    /// Derives the hall screen's rotating presence codes.
-    presence_secret: [u8; 32],
+    /// The only signer of checkpoints, and the last one it kept.
+    publisher: Arc<continuity::Publisher>,
+    secrets: Secrets,
 }
 
 impl App {
@@ -82,28 +94,32 @@ impl App {
         store: Store,
         clock: Arc<dyn Clock>,
         config: Config,
-        log: LogSigner,
-        presence_secret: [u8; 32],
+        log: Arc<LogSigner>,
+        publisher: Arc<continuity::Publisher>,
+        secrets: Secrets,
     ) -> App {
         App {
             store,
             clock,
             config: Arc::new(config),
-            log: Arc::new(log),
-            checkpoint: Arc::default(),
-            presence_secret,
+            log,
+            publisher,
+            secrets,
         }
     }
 
-    /// The same registry seen through another clock (the demo loader plays past weeks).
+    /// The same registry seen through another clock (the demo loader plays past weeks):
+    /// its requests and the entries they append are timed by `clock`.
     pub fn with_clock(&self, clock: Arc<dyn Clock>) -> App {
         App {
+            store: self.store.with_clock(clock.clone()),
             clock,
             ..self.clone()
         }
     }
 
-    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+    /// The registry's clock, which officials' requests are judged by.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.clock.now()
     }
 }

@@ -6,17 +6,19 @@ use std::sync::Arc;
 
 use ed25519_dalek::SigningKey;
 
-use super::{App, Config, random};
+use super::continuity::{self, Publisher};
+use super::{App, Config, Secrets, random};
 use crate::clock::Clock;
 use crate::domain::crypto::Sha256Hash;
 use crate::domain::note::{Checkpoint, VerifierKey, is_valid_name};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::keyfile;
 use crate::store::Store;
 
 const ADMIN_TOKEN_META: &str = "admin_token_sha256";
 const ORIGIN_META: &str = "origin";
 const PRESENCE_SECRET_META: &str = "presence_secret";
+const STATEMENT_SECRET_META: &str = "statement_secret";
 
 pub fn log_key_path(data_dir: &Path) -> PathBuf {
     data_dir.join("log-key")
@@ -58,17 +60,17 @@ pub fn default_origin(instansi: &str) -> String {
     format!("pakta/{}", slug.trim_end_matches('-'))
 }
 
-/// The secret behind the hall's presence codes, made once per registry and kept so codes
-/// stay valid across a restart.
-fn presence_secret(store: &Store) -> Result<[u8; 32]> {
-    let stored = store.read_blocking(|db| db.meta(PRESENCE_SECRET_META))?;
+/// A secret of the registry (behind the hall's presence codes, or the seal on issued
+/// statements), made once and kept so codes and statements stay valid across a restart.
+fn registry_secret(store: &Store, name: &'static str) -> Result<[u8; 32]> {
+    let stored = store.read_blocking(|db| db.meta(name))?;
     let mut secret = [0u8; 32];
     match stored.and_then(|hex_text| hex::decode_to_slice(hex_text, &mut secret).ok()) {
         Some(()) => Ok(secret),
         None => {
             let secret = random::<32>()?;
             let text = hex::encode(secret);
-            store.write_blocking(move |w| w.set_meta(PRESENCE_SECRET_META, &text))?;
+            store.write_blocking(move |w| w.set_meta(name, &text))?;
             Ok(secret)
         }
     }
@@ -76,22 +78,41 @@ fn presence_secret(store: &Store) -> Result<[u8; 32]> {
 
 impl App {
     /// Opens (creating on first start) the registry in `data_dir`: database, log key
-    /// (mode 0600) and origin. The origin is fixed at first start, because auditors pin
-    /// the verifier key made from it; asking for another one later is refused.
+    /// (mode 0600), origin and the last kept checkpoint, refusing a directory whose
+    /// database does not extend what the key already signed (see [`continuity`]). The
+    /// origin is fixed at first start, because auditors pin the verifier key made from
+    /// it; asking for another one later is refused.
     pub fn open(
         data_dir: &Path,
         clock: Arc<dyn Clock>,
         config: Config,
         origin: Option<&str>,
     ) -> Result<App> {
-        let store = Store::open(data_dir)?;
         let key_path = log_key_path(data_dir);
-        let key = if key_path.exists() {
-            keyfile::read(&key_path)
+        let found = continuity::check_files(data_dir, &key_path)?;
+        let store = Store::open(data_dir, clock.clone())?;
+        let (size, kept_before) = store.read_blocking(|db| {
+            Ok((
+                db.log_head()?.0,
+                db.meta(continuity::CHECKPOINT_KEPT_META)?.is_some(),
+            ))
+        })?;
+        let key = if found.key_exists {
+            keyfile::read(&key_path).map_err(|e| Error::internal(format!("Log key: {e}")))?
+        } else if size > 0 {
+            return Err(Error::new(
+                ErrorKind::Unavailable,
+                "log_key_missing",
+                format!(
+                    "The log key {} is missing, but the registry already holds {size} entries. A new key would break every receipt and pinned verifier key: restore log-key from your backup and start again.",
+                    key_path.display()
+                ),
+            ));
         } else {
-            keyfile::generate().and_then(|k| keyfile::create(&key_path, &k).map(|_| k))
-        }
-        .map_err(|e| Error::internal(format!("Log key: {e}")))?;
+            keyfile::generate()
+                .and_then(|k| keyfile::create(&key_path, &k).map(|_| k))
+                .map_err(|e| Error::internal(format!("Log key: {e}")))?
+        };
 
         let stored = store.read_blocking(|db| db.meta(ORIGIN_META))?;
         let origin = match (stored, origin) {
@@ -114,18 +135,45 @@ impl App {
                         ),
                     ));
                 }
-                let value = origin.clone();
-                store.write_blocking(move |w| w.set_meta(ORIGIN_META, &value))?;
                 origin
             }
         };
-        let presence_secret = presence_secret(&store)?;
+        let log = Arc::new(LogSigner { origin, key });
+        let published = store.read_blocking(|db| {
+            continuity::check_database(
+                db,
+                &log.vkey(),
+                found.checkpoint.as_deref(),
+                kept_before,
+                data_dir,
+            )
+        })?;
+        let publisher = Arc::new(Publisher::new(log.clone(), data_dir, published));
+        // Publish what the database holds beyond the kept checkpoint (a crash between a
+        // commit and its checkpoint, or a registry older than the checkpoint file) before
+        // serving anything, then after every batch the writer commits.
+        store.read_blocking(|db| publisher.publish(db))?;
+        let origin = log.origin.clone();
+        store.write_blocking(move |w| {
+            w.set_meta(ORIGIN_META, &origin)?;
+            w.set_meta(continuity::CHECKPOINT_KEPT_META, "1")
+        })?;
+        let hook = publisher.clone();
+        store
+            .writer()
+            .set_after_commit(Box::new(move |db| hook.publish(db)))?;
+        let presence_secret = registry_secret(&store, PRESENCE_SECRET_META)?;
+        let statement_secret = registry_secret(&store, STATEMENT_SECRET_META)?;
         Ok(App::new(
             store,
             clock,
             config,
-            LogSigner { origin, key },
-            presence_secret,
+            log,
+            publisher,
+            Secrets {
+                presence: presence_secret,
+                statement: statement_secret,
+            },
         ))
     }
 

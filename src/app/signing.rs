@@ -1,21 +1,30 @@
-//! Signing the pledge: the server issues a statement for one official (ceremony or
-//! mandiri mode, whichever the ceremony's state allows), the official's device signs
-//! its bytes unchanged, and the signature is accepted once, for a statement this
-//! registry issued, unused and unexpired, whose facts still hold.
+//! Signing the pledge, protocol version 2 (DESIGN.md, "Signing protocol, version 2").
+//!
+//! 1. The official's device asks for its statement with a statement request signed by
+//!    the official's active key. Until that proof holds, every failure gets the same
+//!    401, so a stranger learns nothing about whether a person is on the roster,
+//!    invited, present, enrolled or has signed.
+//! 2. The registry issues the statement without writing anything: the nonce seals it
+//!    (see [`crate::domain::signing_protocol`]).
+//! 3. The device signs the statement's bytes unchanged. The registry recognises the
+//!    seal, checks the facts again inside the writer, and appends the signature once per
+//!    official and ceremony. The statement is kept, beside the log, only once signed.
+//! 4. The same statement and signature sent again (a phone that lost the reply) get the
+//!    original receipt.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::App;
 use super::ceremonies::ceremony_in;
-use super::enrollment::{parse_nip, unknown_official};
-use super::{App, random};
-use crate::domain::ceremony::{Refusal, is_late, signing_mode};
-use crate::domain::crypto::{Sha256Hash, Signature};
-use crate::domain::entry::{EntryBody, SigningMode};
+use crate::domain::ceremony::{is_late, signing_mode};
+use crate::domain::crypto::{PublicKey, Sha256Hash, Signature};
+use crate::domain::entry::{Entry, EntryBody, SigningMode};
 use crate::domain::ids::CeremonyId;
+use crate::domain::signing_protocol::{StatementRequest, is_sealed, seal};
 use crate::domain::statement::Statement;
 use crate::error::{Error, ErrorKind, Result};
-use crate::store::IssuedStatement;
+use crate::store::{Db, SignatureRow};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct IssuedStatementView {
@@ -23,6 +32,15 @@ pub struct IssuedStatementView {
     pub mode: &'static str,
     pub expires_at: DateTime<Utc>,
     pub sha256: String,
+}
+
+/// The body of `POST /api/ceremonies/{id}/statement`. Both fields are optional and
+/// unknown fields are ignored, so the v1 body `{"nip"}` is refused like any other
+/// failed proof rather than as a malformed request.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct StatementRequestBody {
+    pub request: Option<String>,
+    pub signature: Option<String>,
 }
 
 /// The body of `POST /api/signatures`.
@@ -52,6 +70,22 @@ pub struct AcceptedSignature {
     pub receipt: String,
 }
 
+/// A submitted signature: appended now, or accepted before (a retry).
+#[derive(Debug, Clone)]
+pub enum Submitted {
+    Appended(AcceptedSignature),
+    AlreadyAccepted(AcceptedSignature),
+}
+
+/// The one answer to every failed statement-request proof.
+fn not_authenticated() -> Error {
+    Error::new(
+        ErrorKind::Unauthorized,
+        "request_not_authenticated",
+        "Permintaan pernyataan tidak dapat dibuktikan berasal dari pemilik NIP ini. Buka halaman tanda tangan di perangkat tempat Anda mendaftarkan kunci (atau gunakan `pakta pledge` dengan berkas kunci Anda), pastikan jam perangkat benar, lalu coba lagi.",
+    )
+}
+
 fn not_issued() -> Error {
     Error::bad_request(
         "statement_not_issued",
@@ -59,193 +93,332 @@ fn not_issued() -> Error {
     )
 }
 
+fn revoked_key() -> Error {
+    Error::conflict(
+        "key_revoked",
+        "Kunci yang dipakai untuk pernyataan ini sudah dicabut karena pegawai mendaftarkan kunci baru. Minta pernyataan baru dan tanda tangani dengan kunci terbaru.",
+    )
+}
+
+fn expired() -> Error {
+    Error::new(
+        ErrorKind::Expired,
+        "statement_expired",
+        "Pernyataan ini sudah kedaluwarsa. Minta pernyataan baru lalu tanda tangani segera.",
+    )
+}
+
+fn mismatch() -> Error {
+    Error::bad_request(
+        "signature_mismatch",
+        "Tanda tangan tidak cocok dengan pernyataan ini dan kunci yang terdaftar untuk pegawai tersebut. Tanda tangani pernyataan persis seperti diterima, dengan kunci di perangkat Anda sendiri.",
+    )
+}
+
+/// A key no official holds: verifying against it when the NIP is unknown makes that
+/// answer cost what a wrong signature costs, so timing does not tell them apart either.
+fn decoy_key() -> PublicKey {
+    PublicKey::from_bytes(
+        &ed25519_dalek::SigningKey::from_bytes(&[0x5a; 32])
+            .verifying_key()
+            .to_bytes(),
+    )
+    .expect("a key made from a seed is never weak")
+}
+
+/// Where a submitted statement stands before the writer sees it.
+enum Precheck {
+    /// Signed before: the row of its signature.
+    Accepted(SignatureRow),
+    /// Not signed yet: the keys the official has held, the active one first.
+    Fresh {
+        active: Option<PublicKey>,
+        revoked: Vec<PublicKey>,
+    },
+}
+
 impl App {
+    /// Issues a statement to whoever proves, with a signed statement request, to hold
+    /// the official's active key. Writes nothing.
     pub async fn issue_statement(
         &self,
         ceremony: CeremonyId,
-        nip: &str,
+        body: StatementRequestBody,
     ) -> Result<IssuedStatementView> {
-        let nip = parse_nip(nip)?;
         let now = self.now();
-        let expires_at = now + self.config.statement_ttl;
-        let nonce = hex::encode(random::<16>()?);
-        self.store
-            .write(move |w| {
-                let c = ceremony_in(&w.db(), ceremony)?;
-                let official = w.db().official_by_nip(&nip)?.ok_or_else(|| unknown_official(&nip))?;
-                let facts = w.db().invitee_facts(ceremony, &official.subject)?;
-                let mode = signing_mode(c.state, facts.as_ref())?;
-                let key = w.db().active_key(&official.subject)?.ok_or(Refusal::NoKey)?;
-                let pledge = w
-                    .db()
+        let text = body.request.unwrap_or_default();
+        let request =
+            StatementRequest::parse(&text).filter(|r| r.ceremony == ceremony && r.is_fresh(now));
+        let signature = body
+            .signature
+            .and_then(|s| Signature::from_base64("signature", &s).ok());
+        let (Some(request), Some(signature)) = (request, signature) else {
+            return Err(not_authenticated());
+        };
+        let nip = request.nip.clone();
+        let found = self
+            .store
+            .read(move |db| {
+                let Some(official) = db.official_by_nip(&nip)? else {
+                    return Ok(None);
+                };
+                Ok(db.active_key(&official.subject)?.map(|key| (official, key)))
+            })
+            .await?;
+        let proved = match &found {
+            Some((_, key)) => key.verify_strict(text.as_bytes(), &signature),
+            None => {
+                let _same_cost = decoy_key().verify_strict(text.as_bytes(), &signature);
+                false
+            }
+        };
+        let Some((official, key)) = found.filter(|_| proved) else {
+            return Err(not_authenticated());
+        };
+
+        // Proved: from here on the refusals only tell the official about themself.
+        let subject = official.subject;
+        let (c, facts, pledge) = self
+            .store
+            .read(move |db| {
+                let c = ceremony_in(db, ceremony)?;
+                let facts = db.invitee_facts(ceremony, &subject)?;
+                let pledge = db
                     .pledge(c.pledge_id)?
                     .ok_or_else(|| Error::internal("Pakta upacara tidak ditemukan."))?;
-                let statement = Statement {
-                    pledge_title: pledge.title,
-                    pledge_sha256: pledge.sha256,
-                    ceremony,
-                    mode,
-                    subject: official.subject,
-                    nip: official.nip,
-                    name: official.name,
-                    position: official.position,
-                    unit: official.opd_name,
-                    time: now,
-                    nonce,
-                };
-                statement.check_fields().map_err(|e| {
-                    Error::conflict(
-                        "roster_data_unsignable",
-                        format!("{e}. Admin BKPSDM perlu memperbaiki data pegawai ini lalu mengimpor ulang."),
-                    )
-                })?;
-                let text = statement.encode();
-                let sha256 = Sha256Hash::of(text.as_bytes());
-                w.insert_issued_statement(
-                    &sha256,
-                    &IssuedStatement {
-                        text: text.clone(),
-                        ceremony,
-                        subject: official.subject,
-                        mode,
-                        fingerprint: key.fingerprint(),
-                        expires_at,
-                        used_idx: None,
-                    },
-                )?;
-                Ok(IssuedStatementView {
-                    statement: text,
-                    mode: mode.as_str(),
-                    expires_at,
-                    sha256: sha256.to_hex(),
-                })
+                Ok((c, facts, pledge))
             })
-            .await
+            .await?;
+        let mode = signing_mode(c.state, facts.as_ref())?;
+        let mut statement = Statement {
+            pledge_title: pledge.title,
+            pledge_sha256: pledge.sha256,
+            ceremony,
+            mode,
+            subject,
+            nip: official.nip,
+            name: official.name,
+            position: official.position,
+            unit: official.opd_name,
+            time: now,
+            nonce: String::new(),
+        };
+        seal(&self.secrets.statement, &key.fingerprint(), &mut statement);
+        statement.check_fields().map_err(|e| {
+            Error::conflict(
+                "roster_data_unsignable",
+                format!(
+                    "{e}. Admin BKPSDM perlu memperbaiki data pegawai ini lalu mengimpor ulang."
+                ),
+            )
+        })?;
+        let text = statement.encode();
+        Ok(IssuedStatementView {
+            sha256: Sha256Hash::of(text.as_bytes()).to_hex(),
+            statement: text,
+            mode: mode.as_str(),
+            expires_at: now + self.config.statement_ttl,
+        })
     }
 
-    pub async fn submit_signature(&self, request: SignatureRequest) -> Result<AcceptedSignature> {
+    /// Accepts a signature over a statement this registry issued, once; the same
+    /// statement and signature again get the original receipt.
+    pub async fn submit_signature(&self, request: SignatureRequest) -> Result<Submitted> {
         let signature = Signature::from_base64("signature", &request.signature)
             .map_err(|e| Error::bad_request("invalid_signature", e.to_string()))?;
         let text = request.statement;
+        let statement = Statement::parse(&text).map_err(|_| not_issued())?;
         let sha256 = Sha256Hash::of(text.as_bytes());
-        let now = self.now();
-
-        // Verify outside the writer so many signatures are checked in parallel; the
-        // writer then re-checks only the facts that could have changed meanwhile.
-        let (issued, key) = self
+        let subject = statement.subject;
+        let precheck = self
             .store
             .read(move |db| {
-                let issued = db.issued_statement(&sha256)?.ok_or_else(not_issued)?;
-                let key = db.active_key(&issued.subject)?;
-                Ok((issued, key))
+                if let Some(row) = db.signature_by_statement(&sha256)? {
+                    return Ok(Precheck::Accepted(row));
+                }
+                let active = db.active_key(&subject)?;
+                let revoked = db
+                    .keys_of_subject(&subject)?
+                    .into_iter()
+                    .filter(|k| Some(*k) != active)
+                    .collect();
+                Ok(Precheck::Fresh { active, revoked })
             })
             .await?;
-        refuse_used_or_expired(&issued, now)?;
-        let key = key
-            .filter(|k| k.fingerprint() == issued.fingerprint)
-            .ok_or_else(revoked_key)?;
+        let key = match precheck {
+            Precheck::Accepted(row) => return self.accepted_again(row, text, signature).await,
+            Precheck::Fresh { active, revoked } => {
+                let secret = &self.secrets.statement;
+                match active.filter(|k| is_sealed(secret, &k.fingerprint(), &statement)) {
+                    Some(key) => key,
+                    None if revoked
+                        .iter()
+                        .any(|k| is_sealed(secret, &k.fingerprint(), &statement)) =>
+                    {
+                        return Err(revoked_key());
+                    }
+                    None => return Err(not_issued()),
+                }
+            }
+        };
+        if self.now() > statement.time + self.config.statement_ttl {
+            return Err(expired());
+        }
+        // Verified here, off the writer, so many signatures are checked in parallel; the
+        // writer then re-checks only the facts that could have changed meanwhile.
         if !key.verify_strict(text.as_bytes(), &signature) {
-            return Err(Error::bad_request(
-                "signature_mismatch",
-                "Tanda tangan tidak cocok dengan pernyataan ini dan kunci yang terdaftar untuk pegawai tersebut. Tanda tangani pernyataan persis seperti diterima, dengan kunci di perangkat Anda sendiri.",
-            ));
+            return Err(mismatch());
         }
 
+        let ttl = self.config.statement_ttl;
         let document = text.clone();
-        let mut accepted = self
+        let outcome = self
             .store
             .write(move |w| {
-                let issued = w.db().issued_statement(&sha256)?.ok_or_else(not_issued)?;
-                refuse_used_or_expired(&issued, now)?;
-                let still_active = w.db().active_key(&issued.subject)?;
-                if still_active.map(|k| k.fingerprint()) != Some(issued.fingerprint) {
+                if let Some(row) = w.db().signature_by_statement(&sha256)? {
+                    // A retry that overtook its own first attempt in the queue.
+                    return Ok(Err(row));
+                }
+                if w.db().active_key(&statement.subject)?.map(|k| k.fingerprint())
+                    != Some(key.fingerprint())
+                {
                     return Err(revoked_key());
                 }
-                let ceremony = ceremony_in(&w.db(), issued.ceremony)?;
-                let facts = w.db().invitee_facts(issued.ceremony, &issued.subject)?;
+                if w.now() > statement.time + ttl {
+                    return Err(expired());
+                }
+                let ceremony = ceremony_in(&w.db(), statement.ceremony)?;
+                let facts = w.db().invitee_facts(statement.ceremony, &statement.subject)?;
                 let mode_now = signing_mode(ceremony.state, facts.as_ref())?;
-                if mode_now != issued.mode {
+                if mode_now != statement.mode {
                     return Err(Error::conflict(
                         "statement_mode_changed",
                         format!(
                             "Pernyataan ini untuk mode {}, tetapi upacara sekarang hanya menerima mode {}. Minta pernyataan baru.",
-                            issued.mode.as_str(),
+                            statement.mode.as_str(),
                             mode_now.as_str()
                         ),
                     ));
                 }
                 let official = w
                     .db()
-                    .official_by_subject(&issued.subject)?
+                    .official_by_subject(&statement.subject)?
                     .ok_or_else(|| Error::internal("Pegawai pernyataan ini tidak ditemukan."))?;
-                let entry = w.append(
-                    now,
+                let fingerprint = key.fingerprint();
+                let entry = w.append_not_before(
+                    Some(statement.time),
                     EntryBody::PledgeSigned {
-                        ceremony: issued.ceremony,
-                        subject: issued.subject,
-                        mode: issued.mode,
+                        ceremony: statement.ceremony,
+                        subject: statement.subject,
+                        mode: statement.mode,
                         statement_sha256: sha256,
-                        fingerprint: issued.fingerprint,
+                        fingerprint,
                         signature,
                     },
                 )?;
                 w.insert_document(&sha256, "statement", &text)?;
                 w.insert_signature(
                     &sha256,
-                    issued.ceremony,
-                    &issued.subject,
-                    issued.mode,
-                    &issued.fingerprint,
+                    statement.ceremony,
+                    &statement.subject,
+                    statement.mode,
+                    &fingerprint,
                     &official.opd_code,
                     entry.index,
-                    now,
+                    entry.time,
                 )?;
-                let late = issued.mode == SigningMode::Mandiri
+                let late = statement.mode == SigningMode::Mandiri
                     && facts
                         .and_then(|f| f.mandiri_due)
-                        .is_some_and(|due| is_late(due, now));
-                Ok(AcceptedSignature {
+                        .is_some_and(|due| is_late(due, entry.time));
+                Ok(Ok(AcceptedSignature {
                     index: entry.index,
                     entry_hash: entry.hash.to_hex(),
                     statement_sha256: sha256.to_hex(),
-                    fingerprint: issued.fingerprint.to_hex(),
-                    ceremony: issued.ceremony.get(),
-                    mode: issued.mode.as_str(),
-                    signed_at: now,
+                    fingerprint: fingerprint.to_hex(),
+                    ceremony: statement.ceremony.get(),
+                    mode: statement.mode.as_str(),
+                    signed_at: entry.time,
                     late,
                     statement: text,
                     signature: signature.to_base64(),
                     receipt: String::new(),
-                })
+                }))
             })
             .await?;
-        accepted.receipt = self
-            .receipt(accepted.index, key, signature, document)
+        match outcome {
+            Ok(mut accepted) => {
+                accepted.receipt = self
+                    .receipt(accepted.index, key, signature, document)
+                    .await?;
+                Ok(Submitted::Appended(accepted))
+            }
+            Err(row) => self.accepted_again(row, document, signature).await,
+        }
+    }
+
+    /// The answer to a statement signed before: its original receipt when the signature
+    /// is the one accepted, a refusal otherwise.
+    async fn accepted_again(
+        &self,
+        row: SignatureRow,
+        text: String,
+        signature: Signature,
+    ) -> Result<Submitted> {
+        let (entry, entry_hash, key, late) =
+            self.store.read(move |db| accepted_entry(db, &row)).await?;
+        let EntryBody::PledgeSigned {
+            signature: accepted,
+            statement_sha256,
+            ceremony,
+            mode,
+            ..
+        } = entry.body
+        else {
+            return Err(Error::internal(format!(
+                "Entri {} bukan tanda tangan pakta.",
+                entry.index
+            )));
+        };
+        if accepted != signature {
+            return Err(Error::conflict(
+                "statement_already_signed",
+                "Pernyataan ini sudah ditandatangani dan tercatat dengan tanda tangan lain; tanda tangan yang sama tidak diterima dua kali.",
+            ));
+        }
+        let receipt = self
+            .receipt(entry.index, key, signature, text.clone())
             .await?;
-        Ok(accepted)
+        Ok(Submitted::AlreadyAccepted(AcceptedSignature {
+            index: entry.index,
+            entry_hash: entry_hash.to_hex(),
+            statement_sha256: statement_sha256.to_hex(),
+            fingerprint: key.fingerprint().to_hex(),
+            ceremony: ceremony.get(),
+            mode: mode.as_str(),
+            signed_at: entry.time,
+            late,
+            statement: text,
+            signature: signature.to_base64(),
+            receipt,
+        }))
     }
 }
 
-fn refuse_used_or_expired(issued: &IssuedStatement, now: DateTime<Utc>) -> Result<()> {
-    if issued.used_idx.is_some() {
-        return Err(Error::conflict(
-            "statement_already_signed",
-            "Pernyataan ini sudah ditandatangani dan tercatat; tanda tangan yang sama tidak diterima dua kali.",
-        ));
-    }
-    if now > issued.expires_at {
-        return Err(Error::new(
-            ErrorKind::Expired,
-            "statement_expired",
-            "Pernyataan ini sudah kedaluwarsa. Minta pernyataan baru lalu tanda tangani segera.",
-        ));
-    }
-    Ok(())
-}
-
-fn revoked_key() -> Error {
-    Error::conflict(
-        "key_revoked",
-        "Kunci yang dipakai untuk pernyataan ini sudah dicabut karena pegawai mendaftarkan kunci baru. Minta pernyataan baru dan tanda tangani dengan kunci terbaru.",
-    )
+/// The entry of an accepted signature, its hash, the key that made it, and whether it
+/// was late.
+fn accepted_entry(db: &Db<'_>, row: &SignatureRow) -> Result<(Entry, Sha256Hash, PublicKey, bool)> {
+    let stored = db.intact_entry(row.idx)?;
+    let entry = Entry::parse(&stored.bytes)
+        .map_err(|e| Error::internal(format!("Entri {} tidak terbaca: {e}", row.idx)))?;
+    let key = db
+        .key(&row.fingerprint)?
+        .ok_or_else(|| Error::internal("Kunci tanda tangan ini tidak ditemukan."))?
+        .key;
+    let late = row.mode == SigningMode::Mandiri
+        && db
+            .invitee_facts(row.ceremony, &row.subject)?
+            .and_then(|f| f.mandiri_due)
+            .is_some_and(|due| is_late(due, row.at));
+    Ok((entry, stored.hash, key, late))
 }

@@ -4,13 +4,12 @@
 
 use serde::Serialize;
 
-use super::App;
+use super::{App, continuity};
 use crate::domain::crypto::{PublicKey, Sha256Hash, Signature, encode_base64};
 use crate::domain::merkle;
-use crate::domain::note::Checkpoint;
 use crate::domain::receipt::Receipt;
 use crate::domain::tiles::{TileKind, TilePath, entry_bundle};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::store::Db;
 
 #[derive(Debug, Clone, Serialize)]
@@ -62,32 +61,32 @@ fn size_within(requested: Option<u64>, current: u64) -> Result<u64> {
 }
 
 impl App {
-    /// The current checkpoint, signed. Re-signed only when the log has grown.
-    pub async fn checkpoint(&self) -> Result<String> {
-        let (size, root) = self
-            .store
-            .read(|db| {
-                let (size, _) = db.log_head()?;
-                Ok((size, merkle::root(size, &mut tree(db))?))
-            })
-            .await?;
-        Ok(self.signed_checkpoint(size, root))
+    /// The last checkpoint the registry signed and kept. Only the writer signs
+    /// checkpoints (after each commit, see [`super::continuity`]), so whatever is served
+    /// here is already remembered across a crash.
+    pub fn checkpoint(&self) -> String {
+        self.publisher.current().note
     }
 
-    fn signed_checkpoint(&self, size: u64, root: Sha256Hash) -> String {
-        let mut cached = self.checkpoint.lock().expect("checkpoint cache poisoned");
-        if let Some((cached_size, note)) = cached.as_ref()
-            && *cached_size == size
-        {
-            return note.clone();
+    /// The kept checkpoint, once it covers entry `index`. A batch whose checkpoint could
+    /// not be kept (a full disk) leaves it behind; an empty write asks the writer to
+    /// publish again.
+    async fn checkpoint_covering(&self, index: u64) -> Result<continuity::Published> {
+        let published = self.publisher.current();
+        if published.size > index {
+            return Ok(published);
         }
-        let note = self.log.sign(&Checkpoint {
-            origin: self.log.origin().to_string(),
-            size,
-            root,
-        });
-        *cached = Some((size, note.clone()));
-        note
+        self.store.write(|_| Ok(())).await?;
+        let published = self.publisher.current();
+        if published.size > index {
+            Ok(published)
+        } else {
+            Err(Error::new(
+                ErrorKind::Unavailable,
+                "checkpoint_not_kept",
+                "Registri belum dapat menerbitkan checkpoint yang memuat entri ini. Coba lagi beberapa saat lagi.",
+            ))
+        }
     }
 
     pub fn vkey(&self) -> String {
@@ -141,7 +140,7 @@ impl App {
     }
 
     /// The receipt for the document signed into entry `index`: the entry, its audit path
-    /// and a checkpoint of the same size, all read from one snapshot.
+    /// to the kept checkpoint, and that checkpoint.
     pub(super) async fn receipt(
         &self,
         index: u64,
@@ -149,18 +148,16 @@ impl App {
         signature: Signature,
         document: String,
     ) -> Result<String> {
-        let (entry, size, root, proof) =
-            self.store
-                .read(move |db| {
-                    let (size, _) = db.log_head()?;
-                    let entry = db.log_entries(index, 1)?.pop().ok_or_else(|| {
-                        Error::internal("Entri yang baru ditulis tidak ditemukan.")
-                    })?;
-                    let root = merkle::root(size, &mut tree(db))?;
-                    let proof = merkle::inclusion_proof(index, size, &mut tree(db))?;
-                    Ok((entry.bytes, size, root, proof))
-                })
-                .await?;
+        let published = self.checkpoint_covering(index).await?;
+        let size = published.size;
+        let (entry, proof) = self
+            .store
+            .read(move |db| {
+                let entry = db.intact_entry(index)?;
+                let proof = merkle::inclusion_proof(index, size, &mut tree(db))?;
+                Ok((entry.bytes, proof))
+            })
+            .await?;
         Ok(Receipt {
             key,
             signature,
@@ -168,7 +165,7 @@ impl App {
             entry,
             index,
             proof,
-            checkpoint: self.signed_checkpoint(size, root),
+            checkpoint: published.note,
         }
         .encode())
     }

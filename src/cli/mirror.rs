@@ -63,7 +63,7 @@ enum Outcome {
 pub fn mirror(args: MirrorArgs) -> Result<ExitCode> {
     let vkey = read_vkey(&args.vkey)?;
     let base = args.url.trim_end_matches('/').to_string();
-    let store = Store::open(&args.data)
+    let store = Store::open(&args.data, std::sync::Arc::new(pakta::clock::SystemClock))
         .with_context(|| format!("opening the mirror in {}", args.data.display()))?;
     // A copy belongs to one log identity; the URL may change (a CDN, a new host).
     let source = vkey.to_string();

@@ -12,12 +12,14 @@ use ed25519_dalek::{Signer, SigningKey};
 
 use super::kabupaten::DemoKabupaten;
 use crate::app::{
-    App, Caller, EnrollmentRequest, Invite, NewCeremony, SignatureRequest, TokenRequest,
+    App, Caller, EnrollmentRequest, Invite, NewCeremony, SignatureRequest, StatementRequestBody,
+    TokenRequest,
 };
 use crate::clock::ManualClock;
 use crate::domain::crypto::encode_base64;
 use crate::domain::identifier::Identifier;
 use crate::domain::ids::CeremonyId;
+use crate::domain::signing_protocol::StatementRequest;
 use crate::domain::statement::{EnrollmentCode, enrollment_message};
 use crate::domain::zone::Zone;
 use crate::error::Result;
@@ -259,7 +261,22 @@ async fn enroll(app: &App, admin: &Caller, nip: Identifier) -> Result<Device> {
 }
 
 async fn sign(app: &App, ceremony: CeremonyId, device: &Device) -> Result<()> {
-    let issued = app.issue_statement(ceremony, device.nip.as_str()).await?;
+    let request = StatementRequest {
+        ceremony,
+        nip: device.nip.clone(),
+        time: app.now(),
+    }
+    .encode();
+    let proof = device.key.sign(request.as_bytes());
+    let issued = app
+        .issue_statement(
+            ceremony,
+            StatementRequestBody {
+                request: Some(request),
+                signature: Some(encode_base64(&proof.to_bytes())),
+            },
+        )
+        .await?;
     let signature = device.key.sign(issued.statement.as_bytes());
     app.submit_signature(SignatureRequest {
         statement: issued.statement,

@@ -391,6 +391,13 @@ pub fn entry_hash(bytes: &[u8]) -> Sha256Hash {
     Sha256Hash::of(bytes)
 }
 
+/// The time the next entry gets. DESIGN, "Time is the writer's": an entry's time is
+/// "never earlier than the previous entry's time (if the clock steps back, the previous
+/// time is reused)". The audit refuses a log whose times go back.
+pub fn next_entry_time(now: DateTime<Utc>, previous: Option<DateTime<Utc>>) -> DateTime<Utc> {
+    previous.map_or(now, |previous| now.max(previous))
+}
+
 /// Commits a ceremony to its invitee list without publishing who is on it:
 /// SHA-256 over the sorted subject ids, each as 32 hex characters followed by LF.
 pub fn invitees_digest(subjects: &[SubjectId]) -> Sha256Hash {

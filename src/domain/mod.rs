@@ -14,6 +14,7 @@ pub mod presence;
 pub mod receipt;
 pub mod record;
 pub mod roster;
+pub mod signing_protocol;
 pub mod statement;
 pub mod tiles;
 pub mod zone;

@@ -20,13 +20,20 @@ impl ResponseError for Error {
             ErrorKind::Expired => StatusCode::GONE,
             ErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status_code());
-        if self.kind == ErrorKind::Unauthorized {
-            response.insert_header(("WWW-Authenticate", "Bearer"));
+        match self.kind {
+            ErrorKind::Unauthorized => {
+                response.insert_header(("WWW-Authenticate", "Bearer"));
+            }
+            ErrorKind::Unavailable => {
+                response.insert_header(("Retry-After", "5"));
+            }
+            _ => {}
         }
         response.json(json!({"error": {"code": self.code, "message": self.message}}))
     }

@@ -9,8 +9,8 @@ use serde_json::json;
 
 use super::CSV_LIMIT;
 use crate::app::{
-    App, Caller, EnrollmentRequest, NewCeremony, PresenceCheckIn, SignatureRequest, TokenRequest,
-    unsigned_csv,
+    App, Caller, EnrollmentRequest, NewCeremony, PresenceCheckIn, SignatureRequest,
+    StatementRequestBody, Submitted, TokenRequest, unsigned_csv,
 };
 use crate::domain::ids::CeremonyId;
 use crate::error::{Error, ErrorKind, Result};
@@ -182,18 +182,26 @@ pub async fn check_in(
 pub async fn issue_statement(
     app: Data,
     id: web::Path<String>,
-    body: web::Json<NipBody>,
+    body: web::Json<StatementRequestBody>,
 ) -> Result<HttpResponse> {
-    let issued = app.issue_statement(ceremony_id(&id)?, &body.nip).await?;
-    Ok(HttpResponse::Ok().json(issued))
+    let issued = app
+        .issue_statement(ceremony_id(&id)?, body.into_inner())
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(issued))
 }
 
+/// 201 for a signature appended now; 200 with the original receipt for one accepted
+/// before (a phone retrying after a lost reply).
 pub async fn submit_signature(
     app: Data,
     body: web::Json<SignatureRequest>,
 ) -> Result<HttpResponse> {
-    let receipt = app.submit_signature(body.into_inner()).await?;
-    Ok(HttpResponse::Created().json(receipt))
+    Ok(match app.submit_signature(body.into_inner()).await? {
+        Submitted::Appended(accepted) => HttpResponse::Created().json(accepted),
+        Submitted::AlreadyAccepted(accepted) => HttpResponse::Ok().json(accepted),
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -299,8 +307,8 @@ fn plain_text(body: String) -> HttpResponse {
         .body(body)
 }
 
-pub async fn checkpoint(app: Data) -> Result<HttpResponse> {
-    Ok(plain_text(app.checkpoint().await?))
+pub async fn checkpoint(app: Data) -> HttpResponse {
+    plain_text(app.checkpoint())
 }
 
 pub async fn vkey(app: Data) -> HttpResponse {

@@ -15,6 +15,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_merkle.sql",
         include_str!("../../schema/0002_merkle.sql"),
     ),
+    (
+        "0003_sealed_statements.sql",
+        include_str!("../../schema/0003_sealed_statements.sql"),
+    ),
 ];
 
 pub fn apply(conn: &mut Connection) -> Result<()> {

@@ -10,10 +10,12 @@ pub mod writer;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags, Transaction};
 
 pub use queries::*;
 
+use crate::clock::Clock;
 use crate::error::{Error, Result};
 use writer::Writer;
 
@@ -29,11 +31,19 @@ pub struct Db<'c> {
 /// must see the transaction's own changes.
 pub struct WriteTx<'c> {
     tx: &'c Transaction<'c>,
+    times: &'c mut writer::EntryClock,
+    clock: &'c dyn Clock,
 }
 
 impl WriteTx<'_> {
     pub fn db(&self) -> Db<'_> {
         Db { conn: self.tx }
+    }
+
+    /// The registry's time for this job: the time an entry appended now would get. Rules
+    /// checked inside the writer (expiry, lateness) use it, so they agree with the log.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.times.peek(self.clock)
     }
 }
 
@@ -43,11 +53,14 @@ pub struct Store {
     path: PathBuf,
     writer: Writer,
     readers: Arc<Mutex<Vec<Connection>>>,
+    /// The clock the writer reads when it appends this handle's entries.
+    clock: Arc<dyn Clock>,
 }
 
 impl Store {
     /// Opens (creating if needed) the database in `dir` and brings its schema up to date.
-    pub fn open(dir: &Path) -> Result<Store> {
+    /// Entries appended through this handle take their time from `clock`.
+    pub fn open(dir: &Path, clock: Arc<dyn Clock>) -> Result<Store> {
         std::fs::create_dir_all(dir).map_err(|e| {
             Error::internal(format!(
                 "Tidak dapat membuat direktori data {}: {e}. Periksa izin tulis atau pilih --data lain.",
@@ -63,13 +76,28 @@ impl Store {
              PRAGMA busy_timeout = 5000;",
         )?;
         migrate::apply(&mut conn)?;
-        let writer = Writer::start(conn)
+        let last_time = Db { conn: &conn }.last_entry_time()?;
+        let writer = Writer::start(conn, last_time)
             .map_err(|e| Error::internal(format!("Tidak dapat memulai penulis registri: {e}")))?;
         Ok(Store {
             path,
             writer,
             readers: Arc::new(Mutex::new(Vec::new())),
+            clock,
         })
+    }
+
+    /// The same database, with entries timed by another clock (the demo loader plays
+    /// past weeks). The writer still never lets an entry's time go back.
+    pub fn with_clock(&self, clock: Arc<dyn Clock>) -> Store {
+        Store {
+            clock,
+            ..self.clone()
+        }
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
     }
 
     pub fn writer(&self) -> &Writer {
@@ -138,7 +166,7 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&mut WriteTx<'_>) -> Result<T> + Send + 'static,
     {
-        self.writer.write(f).await
+        self.writer.write(self.clock.clone(), f).await
     }
 
     pub fn write_blocking<T, F>(&self, f: F) -> Result<T>
@@ -146,7 +174,7 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&mut WriteTx<'_>) -> Result<T> + Send + 'static,
     {
-        self.writer.write_blocking(f)
+        self.writer.write_blocking(self.clock.clone(), f)
     }
 }
 

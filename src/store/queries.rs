@@ -148,17 +148,6 @@ pub struct Invitee {
 }
 
 #[derive(Debug, Clone)]
-pub struct IssuedStatement {
-    pub text: String,
-    pub ceremony: CeremonyId,
-    pub subject: SubjectId,
-    pub mode: SigningMode,
-    pub fingerprint: KeyFingerprint,
-    pub expires_at: DateTime<Utc>,
-    pub used_idx: Option<u64>,
-}
-
-#[derive(Debug, Clone)]
 pub struct SignatureRow {
     pub idx: u64,
     pub ceremony: CeremonyId,
@@ -250,6 +239,19 @@ impl Db<'_> {
             let array: [u8; 32] = b.try_into().ok()?;
             PublicKey::from_bytes(&array).ok()
         }))
+    }
+
+    /// Every key the official has enrolled, active or revoked.
+    pub fn keys_of_subject(&self, subject: &SubjectId) -> Result<Vec<PublicKey>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT public_key FROM keys WHERE subject = ?1 ORDER BY enrolled_idx",
+        )?;
+        let rows = stmt.query_map([subject.to_hex()], |r| {
+            let bytes: Vec<u8> = r.get(0)?;
+            let array: [u8; 32] = column(0, bytes.try_into().map_err(|_| "not 32 bytes"))?;
+            column(0, PublicKey::from_bytes(&array))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     pub fn key(&self, fingerprint: &KeyFingerprint) -> Result<Option<KeyRow>> {
@@ -413,27 +415,6 @@ impl Db<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    pub fn issued_statement(&self, sha256: &Sha256Hash) -> Result<Option<IssuedStatement>> {
-        Ok(self
-            .conn
-            .prepare_cached(
-                "SELECT text, ceremony_id, subject, mode, fingerprint, expires_at, used_idx
-                 FROM issued_statements WHERE sha256 = ?1",
-            )?
-            .query_row([&sha256.0[..]], |r| {
-                Ok(IssuedStatement {
-                    text: r.get(0)?,
-                    ceremony: column(1, CeremonyId::new(r.get(1)?).ok_or("id 0"))?,
-                    subject: subject_col(r, 2)?,
-                    mode: mode_col(r, 3)?,
-                    fingerprint: column(4, KeyFingerprint::parse(&r.get::<_, String>(4)?))?,
-                    expires_at: time_col(r, 5)?,
-                    used_idx: r.get(6)?,
-                })
-            })
-            .optional()?)
-    }
-
     pub fn signature_by_statement(&self, sha256: &Sha256Hash) -> Result<Option<SignatureRow>> {
         Ok(self
             .conn
@@ -470,6 +451,34 @@ impl Db<'_> {
             .optional()?)
     }
 
+    /// The time of the last entry, the floor for the next one's.
+    pub fn last_entry_time(&self) -> Result<Option<DateTime<Utc>>> {
+        let (size, _) = self.log_head()?;
+        if size == 0 {
+            return Ok(None);
+        }
+        let last = self.intact_entry(size - 1)?;
+        let entry = Entry::parse(&last.bytes).map_err(|e| damaged(size - 1, &e.to_string()))?;
+        Ok(Some(entry.time))
+    }
+
+    /// Entry `index`, after checking that its bytes still hash to its stored hash: the
+    /// registry never serves or builds on an entry altered behind its back.
+    pub fn intact_entry(&self, index: u64) -> Result<StoredEntry> {
+        let entry = self
+            .conn
+            .prepare_cached("SELECT idx, hash, bytes FROM log WHERE idx = ?1")?
+            .query_row([index], |r| {
+                Ok(StoredEntry {
+                    index: r.get(0)?,
+                    hash: hash_col(r, 1)?,
+                    bytes: r.get(2)?,
+                })
+            })?;
+        check_intact(&entry)?;
+        Ok(entry)
+    }
+
     /// Number of entries and the hash of the last one.
     pub fn log_head(&self) -> Result<(u64, Option<Sha256Hash>)> {
         let last = self
@@ -500,6 +509,7 @@ impl Db<'_> {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Up to `limit` entries from `start`, each checked intact before it is served.
     pub fn log_entries(&self, start: u64, limit: u64) -> Result<Vec<StoredEntry>> {
         let mut stmt = self
             .conn
@@ -511,7 +521,9 @@ impl Db<'_> {
                 bytes: r.get(2)?,
             })
         })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        let entries: Vec<StoredEntry> = rows.collect::<rusqlite::Result<_>>()?;
+        entries.iter().try_for_each(check_intact)?;
+        Ok(entries)
     }
 
     /// Streams the whole log in storage order, one entry at a time, so an audit of any
@@ -591,17 +603,59 @@ pub(super) fn add_leaf(conn: &rusqlite::Connection, index: u64, entry: &[u8]) ->
     Ok(())
 }
 
+/// A stored entry whose bytes no longer hash to its stored hash: the database was
+/// altered outside the registry. Nothing is served or appended on top of it.
+fn damaged(index: u64, what: &str) -> crate::error::Error {
+    tracing::error!(index, what, "the registry database is damaged");
+    crate::error::Error::new(
+        crate::error::ErrorKind::Unavailable,
+        "registry_damaged",
+        format!(
+            "Entri {index} di basis data registri rusak ({what}); registri tidak melayani atau menambah di atas data yang rusak. Admin server: hentikan server, jalankan `pakta verify --data DIR`, lalu pulihkan pakta.sqlite3 dari cadangan."
+        ),
+    )
+}
+
+fn check_intact(entry: &StoredEntry) -> Result<()> {
+    if entry_hash(&entry.bytes) == entry.hash {
+        Ok(())
+    } else {
+        Err(damaged(
+            entry.index,
+            "isinya tidak lagi cocok dengan hash yang tersimpan",
+        ))
+    }
+}
+
 /// An entry just appended.
 #[derive(Debug, Clone, Copy)]
 pub struct Appended {
     pub index: u64,
     pub hash: Sha256Hash,
+    /// The entry's time, taken by the writer as it appended.
+    pub time: DateTime<Utc>,
 }
 
 impl WriteTx<'_> {
-    /// Appends one entry after the current head. The only way anything enters the log.
-    pub fn append(&mut self, time: DateTime<Utc>, body: EntryBody) -> Result<Appended> {
+    /// Appends one entry after the current head, timed by the writer. The only way
+    /// anything enters the log.
+    pub fn append(&mut self, body: EntryBody) -> Result<Appended> {
+        self.append_not_before(None, body)
+    }
+
+    /// The same, with a time no earlier than `not_before` (a signature's entry is never
+    /// earlier than the statement it signs).
+    pub fn append_not_before(
+        &mut self,
+        not_before: Option<DateTime<Utc>>,
+        body: EntryBody,
+    ) -> Result<Appended> {
         let (size, head) = self.db().log_head()?;
+        if size > 0 {
+            // Building on an altered entry would chain the alteration into the log.
+            self.db().intact_entry(size - 1)?;
+        }
+        let time = self.times.take(self.clock, not_before);
         let entry = Entry {
             index: size,
             time,
@@ -614,7 +668,11 @@ impl WriteTx<'_> {
             .prepare_cached("INSERT INTO log (idx, hash, bytes) VALUES (?1, ?2, ?3)")?
             .execute(params![size, &hash.0[..], bytes])?;
         add_leaf(self.tx, size, &bytes)?;
-        Ok(Appended { index: size, hash })
+        Ok(Appended {
+            index: size,
+            hash,
+            time,
+        })
     }
 
     /// Appends entry bytes fetched from another registry (a mirror's copy): they must
@@ -638,7 +696,11 @@ impl WriteTx<'_> {
             .prepare_cached("INSERT INTO log (idx, hash, bytes) VALUES (?1, ?2, ?3)")?
             .execute(params![size, &hash.0[..], bytes])?;
         add_leaf(self.tx, size, bytes)?;
-        Ok(Appended { index: size, hash })
+        Ok(Appended {
+            index: size,
+            hash,
+            time: entry.time,
+        })
     }
 
     pub fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
@@ -898,26 +960,6 @@ impl WriteTx<'_> {
         Ok(())
     }
 
-    pub fn insert_issued_statement(
-        &mut self,
-        sha256: &Sha256Hash,
-        issued: &IssuedStatement,
-    ) -> Result<()> {
-        self.tx.prepare_cached("INSERT INTO issued_statements (sha256, text, ceremony_id, subject, mode, fingerprint, expires_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(
-            params![
-                &sha256.0[..],
-                issued.text,
-                issued.ceremony.get(),
-                issued.subject.to_hex(),
-                issued.mode.as_str(),
-                issued.fingerprint.to_hex(),
-                format_time(issued.expires_at)
-            ],
-        )?;
-        Ok(())
-    }
-
     #[allow(clippy::too_many_arguments)]
     pub fn insert_signature(
         &mut self,
@@ -930,9 +972,6 @@ impl WriteTx<'_> {
         idx: u64,
         at: DateTime<Utc>,
     ) -> Result<()> {
-        self.tx
-            .prepare_cached("UPDATE issued_statements SET used_idx = ?2 WHERE sha256 = ?1")?
-            .execute(params![&statement_sha256.0[..], idx])?;
         self.tx.prepare_cached(
             "INSERT INTO signatures (ceremony_id, subject, idx, at, mode, statement_sha256, fingerprint, opd_code)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",

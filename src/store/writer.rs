@@ -1,16 +1,22 @@
 //! The single writer: one thread owns the only read-write connection and runs every
 //! change to the database. Jobs that arrive while a transaction is being committed are
 //! gathered into the next one (group commit), each inside its own savepoint so a job
-//! that fails leaves no trace, and no job's result is released before the transaction
-//! holding it is durable (WAL, synchronous=FULL).
+//! that fails, or panics, leaves no trace and does not spoil its batch. No job's result
+//! is released before the transaction holding it is durable (WAL, synchronous=FULL) and
+//! the after-commit hook (the application publishes its signed checkpoint there) has
+//! run. The writer also owns entry time: see [`EntryClock`].
 
-use std::sync::mpsc;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, mpsc};
 use std::thread;
 
-use rusqlite::Connection;
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, Transaction};
 use tokio::sync::oneshot;
 
-use super::WriteTx;
+use super::{Db, WriteTx};
+use crate::clock::Clock;
+use crate::domain::entry::next_entry_time;
 use crate::error::{Error, Result};
 
 /// How many jobs may share one transaction. Large enough to amortise the fsync over a
@@ -19,92 +25,174 @@ const MAX_BATCH: usize = 256;
 
 /// A job runs inside the transaction and returns whether it succeeded plus a deferred
 /// reply, called once the commit outcome is known.
-type Job = Box<dyn FnOnce(&mut WriteTx<'_>) -> (bool, Reply) + Send>;
+type Job = Box<dyn FnOnce(&Transaction<'_>, &mut EntryClock) -> (bool, Reply) + Send>;
 type Reply = Box<dyn FnOnce(Result<()>) + Send>;
+
+/// Runs after every committed batch, before any of its replies is released. An error
+/// here is given to every job of the batch instead of its result: what was committed
+/// stays committed, but nothing is acknowledged that the hook could not finish.
+pub type AfterCommit = Box<dyn FnMut(&Db<'_>) -> Result<()> + Send>;
+
+enum Message {
+    Job(Job),
+    SetAfterCommit(AfterCommit),
+}
+
+/// The time an entry gets: the submitting clock read when the entry is appended, never
+/// earlier than the entry before it. Taking the time here, under the writer, is what
+/// keeps a request that queued later from carrying an earlier second.
+pub struct EntryClock {
+    last: Option<DateTime<Utc>>,
+}
+
+impl EntryClock {
+    /// The time of an entry appended now, after `last` and not before `not_before`.
+    pub(super) fn take(
+        &mut self,
+        clock: &dyn Clock,
+        not_before: Option<DateTime<Utc>>,
+    ) -> DateTime<Utc> {
+        let floor = self.last.max(not_before);
+        let time = next_entry_time(clock.now(), floor);
+        self.last = Some(time);
+        time
+    }
+
+    /// What [`EntryClock::take`] would return now, without moving anything.
+    pub(super) fn peek(&self, clock: &dyn Clock) -> DateTime<Utc> {
+        next_entry_time(clock.now(), self.last)
+    }
+}
 
 #[derive(Clone)]
 pub struct Writer {
-    jobs: mpsc::Sender<Job>,
+    jobs: mpsc::Sender<Message>,
+}
+
+fn stopped() -> Error {
+    Error::internal("Penulis registri berhenti; mulai ulang server.")
 }
 
 impl Writer {
-    pub fn start(mut conn: Connection) -> std::io::Result<Writer> {
-        let (jobs, inbox) = mpsc::channel::<Job>();
+    /// Starts the writer thread over `conn`. `last_time` is the time of the log's last
+    /// entry, the floor for the next one.
+    pub fn start(
+        mut conn: Connection,
+        last_time: Option<DateTime<Utc>>,
+    ) -> std::io::Result<Writer> {
+        let (jobs, inbox) = mpsc::channel::<Message>();
         thread::Builder::new()
             .name("pakta-writer".into())
-            .spawn(move || run(&mut conn, inbox))?;
+            .spawn(move || run(&mut conn, inbox, EntryClock { last: last_time }))?;
         Ok(Writer { jobs })
     }
 
-    fn submit<T, F>(&self, f: F) -> Result<oneshot::Receiver<Result<T>>>
+    /// Installs the hook that runs after every commit (replacing any earlier one).
+    pub fn set_after_commit(&self, hook: AfterCommit) -> Result<()> {
+        self.jobs
+            .send(Message::SetAfterCommit(hook))
+            .map_err(|_| stopped())
+    }
+
+    fn submit<T, F>(&self, clock: Arc<dyn Clock>, f: F) -> Result<oneshot::Receiver<Result<T>>>
     where
         T: Send + 'static,
         F: FnOnce(&mut WriteTx<'_>) -> Result<T> + Send + 'static,
     {
-        let (tx, rx) = oneshot::channel();
-        let job: Job = Box::new(move |w| {
-            let outcome = f(w);
+        let (sender, rx) = oneshot::channel();
+        let job: Job = Box::new(move |tx, times| {
+            let mut w = WriteTx {
+                tx,
+                times,
+                clock: &*clock,
+            };
+            // A panic is a bug in one job: it fails that job alone (its savepoint is
+            // rolled back) and the writer goes on serving everyone else.
+            let outcome = catch_unwind(AssertUnwindSafe(|| f(&mut w))).unwrap_or_else(|panic| {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                tracing::error!(panic = %what, "a write job panicked; it was rolled back");
+                Err(Error::internal(
+                    "Terjadi kesalahan internal saat mencatat; tidak ada yang tercatat untuk permintaan ini. Coba lagi; bila berulang, laporkan ke admin server.",
+                ))
+            });
             let ok = outcome.is_ok();
             let reply: Reply = Box::new(move |commit| {
-                let _ = tx.send(commit.and(outcome));
+                let _ = sender.send(commit.and(outcome));
             });
             (ok, reply)
         });
-        self.jobs
-            .send(job)
-            .map_err(|_| Error::internal("Penulis registri berhenti; mulai ulang server."))?;
+        self.jobs.send(Message::Job(job)).map_err(|_| stopped())?;
         Ok(rx)
     }
 
     /// Runs `f` in the writer's transaction and waits until it is durable.
-    pub async fn write<T, F>(&self, f: F) -> Result<T>
+    pub async fn write<T, F>(&self, clock: Arc<dyn Clock>, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut WriteTx<'_>) -> Result<T> + Send + 'static,
     {
-        let rx = self.submit(f)?;
-        rx.await
-            .map_err(|_| Error::internal("Penulis registri berhenti; mulai ulang server."))?
+        let rx = self.submit(clock, f)?;
+        rx.await.map_err(|_| stopped())?
     }
 
     /// The same, for command-line tools that have no async runtime.
-    pub fn write_blocking<T, F>(&self, f: F) -> Result<T>
+    pub fn write_blocking<T, F>(&self, clock: Arc<dyn Clock>, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut WriteTx<'_>) -> Result<T> + Send + 'static,
     {
-        let rx = self.submit(f)?;
-        rx.blocking_recv()
-            .map_err(|_| Error::internal("Penulis registri berhenti; mulai ulang server."))?
+        let rx = self.submit(clock, f)?;
+        rx.blocking_recv().map_err(|_| stopped())?
     }
 }
 
-fn run(conn: &mut Connection, inbox: mpsc::Receiver<Job>) {
+fn run(conn: &mut Connection, inbox: mpsc::Receiver<Message>, mut times: EntryClock) {
+    let mut after_commit: Option<AfterCommit> = None;
     while let Ok(first) = inbox.recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match inbox.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
+        let mut batch = Vec::new();
+        let mut next = Some(first);
+        while let Some(message) = next.take() {
+            match message {
+                Message::Job(job) => batch.push(job),
+                Message::SetAfterCommit(hook) => after_commit = Some(hook),
+            }
+            if batch.len() < MAX_BATCH {
+                next = inbox.try_recv().ok();
             }
         }
+        if batch.is_empty() {
+            continue;
+        }
         let mut replies = Vec::with_capacity(batch.len());
-        let commit = run_batch(conn, batch, &mut replies);
-        if let Err(e) = &commit {
-            tracing::error!(error = %e, "a write transaction failed; its jobs are refused");
+        let mut outcome = run_batch(conn, batch, &mut replies, &mut times);
+        if outcome.is_ok()
+            && let Some(hook) = after_commit.as_mut()
+        {
+            outcome = hook(&Db { conn });
+        }
+        if let Err(e) = &outcome {
+            tracing::error!(error = %e, "a write batch was not acknowledged; its jobs are refused");
         }
         for reply in replies {
-            reply(commit.clone());
+            reply(outcome.clone());
         }
     }
 }
 
-fn run_batch(conn: &mut Connection, batch: Vec<Job>, replies: &mut Vec<Reply>) -> Result<()> {
+fn run_batch(
+    conn: &mut Connection,
+    batch: Vec<Job>,
+    replies: &mut Vec<Reply>,
+    times: &mut EntryClock,
+) -> Result<()> {
     let tx = conn.transaction()?;
     for job in batch {
         tx.execute_batch("SAVEPOINT job")?;
-        let mut w = WriteTx { tx: &tx };
-        let (ok, reply) = job(&mut w);
+        let (ok, reply) = job(&tx, times);
         if ok {
             tx.execute_batch("RELEASE job")?;
         } else {
@@ -119,7 +207,8 @@ fn run_batch(conn: &mut Connection, batch: Vec<Job>, replies: &mut Vec<Reply>) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::Error;
+    use crate::clock::SystemClock;
+    use crate::error::{Error, ErrorKind};
 
     fn writer() -> (tempfile::TempDir, Writer, std::path::PathBuf) {
         let dir = tempfile::tempdir().unwrap();
@@ -127,7 +216,19 @@ mod tests {
         let conn = Connection::open(&path).unwrap();
         conn.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (x INTEGER PRIMARY KEY);")
             .unwrap();
-        (dir, Writer::start(conn).unwrap(), path)
+        (dir, Writer::start(conn, None).unwrap(), path)
+    }
+
+    fn clock() -> Arc<dyn Clock> {
+        Arc::new(SystemClock)
+    }
+
+    fn count(path: &std::path::Path) -> (i64, i64) {
+        let conn = Connection::open(path).unwrap();
+        conn.query_row("SELECT COUNT(*), COALESCE(SUM(x % 2), 0) FROM t", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap()
     }
 
     #[test]
@@ -137,7 +238,7 @@ mod tests {
             .map(|x| {
                 let writer = writer.clone();
                 std::thread::spawn(move || {
-                    writer.write_blocking(move |w| {
+                    writer.write_blocking(clock(), move |w| {
                         w.tx.execute("INSERT INTO t (x) VALUES (?1)", [x])?;
                         if x % 2 == 1 {
                             return Err(Error::bad_request("odd", "odd numbers are refused"));
@@ -155,13 +256,79 @@ mod tests {
                 assert_eq!(reply.unwrap(), x as i64);
             }
         }
-        let conn = Connection::open(&path).unwrap();
-        let (count, odd): (i64, i64) = conn
-            .query_row("SELECT COUNT(*), SUM(x % 2) FROM t", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
+        assert_eq!(count(&path), (100, 0));
+    }
+
+    #[test]
+    fn a_panicking_job_fails_alone_and_the_writer_goes_on() {
+        let (_dir, writer, path) = writer();
+        let handles: Vec<_> = (0..100i64)
+            .map(|x| {
+                let writer = writer.clone();
+                std::thread::spawn(move || {
+                    writer.write_blocking(clock(), move |w| {
+                        w.tx.execute("INSERT INTO t (x) VALUES (?1)", [x])?;
+                        if x % 10 == 3 {
+                            panic!("a bug in job {x}");
+                        }
+                        Ok(x)
+                    })
+                })
             })
+            .collect();
+        for (x, h) in handles.into_iter().enumerate() {
+            let reply = h.join().expect("the panic stays inside the writer");
+            if x % 10 == 3 {
+                let error = reply.unwrap_err();
+                assert_eq!(error.kind, ErrorKind::Internal);
+                assert!(error.message.contains("tidak ada yang tercatat"));
+            } else {
+                assert_eq!(reply.unwrap(), x as i64);
+            }
+        }
+        let after = writer
+            .write_blocking(clock(), |w| {
+                Ok(w.tx.execute("INSERT INTO t (x) VALUES (1000)", [])?)
+            })
+            .expect("the writer still writes after panics");
+        assert_eq!(after, 1);
+        let conn = Connection::open(&path).unwrap();
+        let panicked: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM t WHERE x % 10 = 3 AND x < 1000",
+                [],
+                |r| r.get(0),
+            )
             .unwrap();
-        assert_eq!((count, odd), (100, 0));
+        assert_eq!(panicked, 0, "a panicked job's row was committed");
+        assert_eq!(count(&path).0, 91);
+    }
+
+    #[test]
+    fn a_failing_after_commit_hook_acknowledges_nothing_and_later_batches_recover() {
+        let (_dir, writer, path) = writer();
+        let fail = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let flag = fail.clone();
+        writer
+            .set_after_commit(Box::new(move |_db| {
+                if flag.load(std::sync::atomic::Ordering::SeqCst) {
+                    Err(Error::internal("the checkpoint could not be kept"))
+                } else {
+                    Ok(())
+                }
+            }))
+            .unwrap();
+        let refused = writer.write_blocking(clock(), |w| {
+            Ok(w.tx.execute("INSERT INTO t (x) VALUES (2)", [])?)
+        });
+        assert!(refused.is_err(), "acknowledged although the hook failed");
+        fail.store(false, std::sync::atomic::Ordering::SeqCst);
+        writer
+            .write_blocking(clock(), |w| {
+                Ok(w.tx.execute("INSERT INTO t (x) VALUES (4)", [])?)
+            })
+            .expect("recovers once the hook succeeds");
+        assert_eq!(count(&path).0, 2);
     }
 
     #[test]
@@ -170,12 +337,36 @@ mod tests {
         let reader = Connection::open(&path).unwrap();
         for x in 0..20i64 {
             writer
-                .write_blocking(move |w| Ok(w.tx.execute("INSERT INTO t (x) VALUES (?1)", [x])?))
+                .write_blocking(clock(), move |w| {
+                    Ok(w.tx.execute("INSERT INTO t (x) VALUES (?1)", [x])?)
+                })
                 .unwrap();
             let seen: i64 = reader
                 .query_row("SELECT COUNT(*) FROM t WHERE x = ?1", [x], |r| r.get(0))
                 .unwrap();
             assert_eq!(seen, 1, "row {x} acknowledged before it was committed");
         }
+    }
+
+    #[test]
+    fn entry_times_never_go_back_even_when_the_clock_does() {
+        use crate::clock::ManualClock;
+        let start = chrono::TimeZone::with_ymd_and_hms(&Utc, 2024, 10, 7, 2, 0, 0).unwrap();
+        let clock = ManualClock::new(start);
+        let mut times = EntryClock { last: None };
+        assert_eq!(times.take(&clock, None), start);
+        clock.set(start - chrono::Duration::seconds(5));
+        assert_eq!(
+            times.take(&clock, None),
+            start,
+            "a clock that steps back reuses the last time"
+        );
+        let later = start + chrono::Duration::seconds(9);
+        assert_eq!(
+            times.take(&clock, Some(later)),
+            later,
+            "never before the floor asked for"
+        );
+        assert_eq!(times.peek(&clock), later);
     }
 }

@@ -14,7 +14,7 @@ use ed25519_dalek::{Signer, SigningKey};
 use serde_json::{Value, json};
 
 use pakta::app::{App, Config};
-use pakta::clock::ManualClock;
+use pakta::clock::{Clock, ManualClock};
 use pakta::domain::crypto::encode_base64;
 
 pub const ADMIN: &str = "admin-token-for-tests-0123456789";
@@ -300,17 +300,20 @@ impl TestApp {
         )
     }
 
-    pub fn statement(&self, ceremony: u64, nip: &str) -> Reply {
+    /// Asks for the official's statement as their device does: a statement request,
+    /// timed by the registry's clock, signed with `key`.
+    pub fn statement(&self, ceremony: u64, nip: &str, key: &SigningKey) -> Reply {
+        let request = statement_request(ceremony, nip, self.clock.now());
         self.post(
             &format!("/api/ceremonies/{ceremony}/statement"),
             None,
-            &json!({"nip": nip}),
+            &signed_request_body(&request, key),
         )
     }
 
     /// Gets a statement and signs it with `key`; returns the signature reply.
     pub fn sign(&self, ceremony: u64, nip: &str, key: &SigningKey) -> Reply {
-        let issued = self.statement(ceremony, nip);
+        let issued = self.statement(ceremony, nip, key);
         assert_eq!(issued.status, 200, "statement for {nip}: {}", issued.text);
         let statement = issued.body["statement"].as_str().unwrap();
         self.submit(statement, key)
@@ -353,6 +356,23 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// The bytes of a `pakta/statement-request/v1`, written out as an outside client would.
+pub fn statement_request(
+    ceremony: impl std::fmt::Display,
+    nip: &str,
+    time: chrono::DateTime<Utc>,
+) -> String {
+    format!(
+        "pakta/statement-request/v1\nceremony: {ceremony}\nnip: {nip}\ntime: {}\n",
+        time.format("%Y-%m-%dT%H:%M:%SZ")
+    )
+}
+
+/// The body of `POST /api/ceremonies/{id}/statement` for `request` signed by `key`.
+pub fn signed_request_body(request: &str, key: &SigningKey) -> Value {
+    json!({"request": request, "signature": sign_b64(key, request.as_bytes())})
 }
 
 pub fn sign_b64(key: &SigningKey, message: &[u8]) -> String {

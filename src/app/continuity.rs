@@ -1,0 +1,328 @@
+//! One history per key (DESIGN.md, "Reliability and security"): the registry never signs
+//! a checkpoint that does not extend the last one it signed.
+//!
+//! The [`Publisher`] is the only signer of checkpoints. It runs in the writer after each
+//! committed batch and, before any reply of that batch is released, keeps the new
+//! checkpoint durably in `log-checkpoint` beside the log key (written, synced, renamed):
+//! every checkpoint anyone has seen is one the registry still remembers. At start,
+//! [`check_at_start`] compares the data directory with that memory and refuses to serve
+//! when the database does not extend it (deleted, truncated, a lost WAL tail, an altered
+//! page), when the key is missing or readable by others, or when the checkpoint file
+//! went missing: each refusal says what happened and how to recover.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use super::setup::LogSigner;
+use crate::domain::crypto::Sha256Hash;
+use crate::domain::entry::Entry;
+use crate::domain::merkle;
+use crate::domain::note::{Checkpoint, VerifierKey};
+use crate::error::{Error, ErrorKind, Result};
+use crate::store::{DATABASE_FILE, Db};
+
+pub const CHECKPOINT_FILE: &str = "log-checkpoint";
+
+/// Set in the database once a checkpoint file has been kept for it: from then on a
+/// missing file means it was lost, not that the registry predates it.
+pub(super) const CHECKPOINT_KEPT_META: &str = "checkpoint_file_kept";
+
+/// How many of the last entries are re-hashed at every start: enough to catch a damaged
+/// tail page, few enough to take milliseconds at any size.
+const TAIL_CHECKED: u64 = 1024;
+
+pub fn checkpoint_path(data_dir: &Path) -> PathBuf {
+    data_dir.join(CHECKPOINT_FILE)
+}
+
+/// The registry refuses to serve; `message` says what happened and what to do.
+fn refuse(code: &'static str, message: String) -> Error {
+    Error::new(ErrorKind::Unavailable, code, message)
+}
+
+/// The last checkpoint signed and kept.
+#[derive(Debug, Clone)]
+pub struct Published {
+    pub size: u64,
+    pub root: Sha256Hash,
+    pub note: String,
+}
+
+pub struct Publisher {
+    log: Arc<LogSigner>,
+    path: PathBuf,
+    current: Mutex<Published>,
+}
+
+impl Publisher {
+    pub(super) fn new(log: Arc<LogSigner>, data_dir: &Path, current: Published) -> Publisher {
+        Publisher {
+            log,
+            path: checkpoint_path(data_dir),
+            current: Mutex::new(current),
+        }
+    }
+
+    pub fn current(&self) -> Published {
+        self.current.lock().expect("publisher poisoned").clone()
+    }
+
+    /// Signs and keeps a checkpoint of the log as `db` sees it, if it has grown since
+    /// the last one. Runs in the writer, so sizes only ever grow here.
+    pub fn publish(&self, db: &Db<'_>) -> Result<()> {
+        let (size, _) = db.log_head()?;
+        let mut current = self.current.lock().expect("publisher poisoned");
+        if size <= current.size && !current.note.is_empty() {
+            return Ok(());
+        }
+        let root = merkle::root(size, &mut |level, index| db.subtree(level, index))?;
+        let note = self.log.sign(&Checkpoint {
+            origin: self.log.origin().to_string(),
+            size,
+            root,
+        });
+        keep(&self.path, &note)?;
+        *current = Published { size, root, note };
+        Ok(())
+    }
+}
+
+/// Writes the checkpoint so that after a crash the file holds either the old one or the
+/// new one, whole: a temporary file, synced, renamed over, and the directory synced.
+fn keep(path: &Path, note: &str) -> Result<()> {
+    let failed = |e: std::io::Error| {
+        tracing::error!(error = %e, path = %path.display(), "cannot keep the signed checkpoint");
+        Error::new(
+            ErrorKind::Unavailable,
+            "checkpoint_not_kept",
+            format!(
+                "Registri tidak dapat menyimpan checkpoint yang ditandatanganinya ({e}), jadi belum ada yang dikonfirmasi. Coba lagi beberapa saat lagi. Admin server: periksa ruang disk dan izin tulis {}.",
+                path.display()
+            ),
+        )
+    };
+    let temporary = path.with_extension("new");
+    let mut options = OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(&temporary).map_err(failed)?;
+    file.write_all(note.as_bytes())
+        .and_then(|_| file.sync_all())
+        .map_err(failed)?;
+    std::fs::rename(&temporary, path).map_err(failed)?;
+    if let Some(dir) = path.parent() {
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(failed)?;
+    }
+    Ok(())
+}
+
+/// What the data directory holds before the database is opened.
+pub struct Found {
+    pub key_exists: bool,
+    pub database_exists: bool,
+    /// The kept checkpoint's text, if there is one.
+    pub checkpoint: Option<String>,
+}
+
+/// Looks at the data directory before anything is created in it, and refuses the cases
+/// that need no database: a key readable by others, a checkpoint without its key or
+/// without its database.
+pub fn check_files(data_dir: &Path, key_path: &Path) -> Result<Found> {
+    let key_exists = key_path.exists();
+    let database_exists = data_dir.join(DATABASE_FILE).exists();
+    let cp_path = checkpoint_path(data_dir);
+    let checkpoint = match std::fs::read_to_string(&cp_path) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            return Err(refuse(
+                "checkpoint_unreadable",
+                format!(
+                    "Cannot read {}: {e}. Fix its permissions (chmod 600) and start again.",
+                    cp_path.display()
+                ),
+            ));
+        }
+    };
+    #[cfg(unix)]
+    if key_exists {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(key_path)
+            .map_err(|e| {
+                refuse(
+                    "log_key_unreadable",
+                    format!("Cannot read {}: {e}.", key_path.display()),
+                )
+            })?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            return Err(refuse(
+                "log_key_exposed",
+                format!(
+                    "The log key {} can be read by other users (mode {:o}); whoever reads it can sign checkpoints in this registry's name. Run `chmod 600 {}` and start again; if others may already have copied it, tell your auditors.",
+                    key_path.display(),
+                    mode & 0o777,
+                    key_path.display()
+                ),
+            ));
+        }
+    }
+    if !key_exists && checkpoint.is_some() {
+        return Err(refuse(
+            "log_key_missing",
+            format!(
+                "The log key {} is missing, but {} shows it signed this registry's checkpoints. A new key would break every receipt and pinned verifier key: restore log-key from your backup and start again.",
+                key_path.display(),
+                cp_path.display()
+            ),
+        ));
+    }
+    if !database_exists
+        && let Some(text) = &checkpoint
+        && let Ok(cp) = Checkpoint::parse(text.split("\n\n").next().unwrap_or_default())
+        && cp.size > 0
+    {
+        return Err(refuse(
+            "database_missing",
+            format!(
+                "The database {} is missing, but this log key has signed a checkpoint of {} entries. Starting empty would sign a second history under the same key. Restore pakta.sqlite3 (with its -wal file) from a backup holding at least {} entries, then start again.",
+                data_dir.join(DATABASE_FILE).display(),
+                cp.size,
+                cp.size
+            ),
+        ));
+    }
+    Ok(Found {
+        key_exists,
+        database_exists,
+        checkpoint,
+    })
+}
+
+/// Compares the opened database with the kept checkpoint: the log must hold at least
+/// its entries and the same tree root, and the last entries must still hash, chain and
+/// match their leaves. Returns what is published now (the kept checkpoint, or an empty
+/// one to be replaced by the first publication).
+pub fn check_database(
+    db: &Db<'_>,
+    vkey: &VerifierKey,
+    kept: Option<&str>,
+    kept_before: bool,
+    data_dir: &Path,
+) -> Result<Published> {
+    let (size, _) = db.log_head()?;
+    check_tail(db, size)?;
+    let cp_path = checkpoint_path(data_dir);
+    let Some(note) = kept else {
+        if kept_before {
+            return Err(refuse(
+                "checkpoint_missing",
+                format!(
+                    "{} is missing, though this registry kept one. Without it the registry cannot tell whether its database lost entries it already published. Restore log-checkpoint from your backup (or from the latest /checkpoint an auditor or mirror holds) and start again.",
+                    cp_path.display()
+                ),
+            ));
+        }
+        return Ok(Published {
+            size: 0,
+            root: merkle::empty_root(),
+            note: String::new(),
+        });
+    };
+    let checkpoint = Checkpoint::open(note, vkey).map_err(|e| {
+        refuse(
+            "checkpoint_invalid",
+            format!(
+                "{} is not a checkpoint signed by this registry's log key ({e}). Restore the log key and log-checkpoint that belong together from your backup.",
+                cp_path.display()
+            ),
+        )
+    })?;
+    if size < checkpoint.size {
+        let what = if size == 0 {
+            "is empty".to_string()
+        } else {
+            format!("holds only {size} entries")
+        };
+        return Err(refuse(
+            "database_behind_checkpoint",
+            format!(
+                "The database {what}, but this log key has already signed a checkpoint of {} entries: the database was replaced, truncated, or lost the end of its write-ahead log. Serving it would sign a second history under the same key. Restore pakta.sqlite3 (with its -wal file) from a backup holding at least {} entries, then start again.",
+                checkpoint.size, checkpoint.size
+            ),
+        ));
+    }
+    let root = merkle::root(checkpoint.size, &mut |level, index| {
+        db.subtree(level, index)
+    })?;
+    if root != checkpoint.root {
+        return Err(refuse(
+            "database_forked",
+            format!(
+                "The database's first {} entries do not have the tree root this registry signed for them: the database was altered or replaced. Restore pakta.sqlite3 from a backup, check it with `pakta verify --data DIR`, then start again.",
+                checkpoint.size
+            ),
+        ));
+    }
+    Ok(Published {
+        size: checkpoint.size,
+        root,
+        note: note.to_string(),
+    })
+}
+
+/// Re-hashes the last entries: each must hash to its stored hash, name its index,
+/// chain to the one before, and be the leaf the tree holds for it.
+fn check_tail(db: &Db<'_>, size: u64) -> Result<()> {
+    let first = size.saturating_sub(TAIL_CHECKED);
+    let damaged = |index: u64, what: &str| {
+        refuse(
+            "database_damaged",
+            format!(
+                "Entry {index} of the database is damaged ({what}). Do not serve it: run `pakta verify --data DIR` to see the first bad entry, then restore pakta.sqlite3 from a backup."
+            ),
+        )
+    };
+    let mut prev = if first == 0 {
+        Some(Sha256Hash::ZERO)
+    } else {
+        Some(
+            db.intact_entry(first - 1)
+                .map_err(|_| damaged(first - 1, "its bytes do not match its hash"))?
+                .hash,
+        )
+    };
+    for stored in db
+        .log_entries(first, TAIL_CHECKED)
+        .map_err(|e| damaged(first, &e.message))?
+    {
+        let entry =
+            Entry::parse(&stored.bytes).map_err(|e| damaged(stored.index, &e.to_string()))?;
+        if entry.index != stored.index {
+            return Err(damaged(stored.index, "it carries another index"));
+        }
+        if prev != Some(entry.prev) {
+            return Err(damaged(
+                stored.index,
+                "it does not chain to the entry before",
+            ));
+        }
+        let leaf = db
+            .subtree(0, stored.index)
+            .map_err(|_| damaged(stored.index, "its tree leaf is missing"))?;
+        if leaf != merkle::leaf_hash(&stored.bytes) {
+            return Err(damaged(stored.index, "it is not the leaf the tree holds"));
+        }
+        prev = Some(stored.hash);
+    }
+    Ok(())
+}
