@@ -28,6 +28,14 @@ if (param("upacara")) ceremonySelect.value = param("upacara");
 let issued = null;
 let record = null;
 
+// The registry's clock, in RFC 3339 UTC seconds, read fresh: a phone's own clock may be
+// minutes off, and a statement request must be within 10 minutes of the registry's.
+async function registryTime() {
+  const reply = await api("/api/info");
+  const now = reply.ok ? new Date(reply.data.now) : new Date();
+  return now.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
 function showDeskQr() {
   const chosen = ceremonies.find((c) => String(c.id) === ceremonySelect.value);
   const box = document.querySelector("#desk-qr");
@@ -58,7 +66,11 @@ document.querySelector("#choose").addEventListener("submit", async (event) => {
   const ceremony = ceremonySelect.value;
   record = await keys.load(nip);
   const details = await api(`/api/ceremonies/${ceremony}`);
-  const reply = await api(`/api/ceremonies/${ceremony}/statement`, { method: "POST", body: { nip } });
+  // Signing protocol v2: only the holder of this NIP's key gets its statement, so the
+  // request is signed with the key kept on this device.
+  const request = `pakta/statement-request/v1\nceremony: ${ceremony}\nnip: ${nip}\ntime: ${await registryTime()}\n`;
+  const requestSignature = await keys.sign(record.pair, request);
+  const reply = await api(`/api/ceremonies/${ceremony}/statement`, { method: "POST", body: { request, signature: requestSignature } });
   if (!reply.ok) {
     status("#result", "bad", errorText(reply));
     document.querySelector("#pledge").classList.add("hidden");

@@ -24,12 +24,14 @@ pub struct EntryView {
     pub bytes: String,
 }
 
-/// Who runs this registry and in which zone its people read times.
+/// Who runs this registry, in which zone its people read times, and its clock (a
+/// device whose own clock drifts times its statement requests by this one).
 #[derive(Debug, Clone, Serialize)]
 pub struct Info {
     pub instansi: String,
     pub timezone: &'static str,
     pub timezone_abbreviation: &'static str,
+    pub now: chrono::DateTime<chrono::Utc>,
 }
 
 impl App {
@@ -38,6 +40,7 @@ impl App {
             instansi: self.config.instansi.clone(),
             timezone: self.config.zone.iana(),
             timezone_abbreviation: self.config.zone.abbreviation(),
+            now: self.now(),
         }
     }
 

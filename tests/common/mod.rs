@@ -96,7 +96,8 @@ impl TestApp {
         TestApp::spawn_in(dir, ORIGIN)
     }
 
-    fn spawn_in(dir: tempfile::TempDir, origin: &str) -> TestApp {
+    /// A registry in `dir` (a directory on a filesystem the test controls).
+    pub fn spawn_in(dir: tempfile::TempDir, origin: &str) -> TestApp {
         let clock = Arc::new(ManualClock::new(
             Utc.with_ymd_and_hms(2024, 10, 7, 1, 0, 0).unwrap(),
         ));
