@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::ceremonies::ceremony_in;
 use super::enrollment::{fresh_code, parse_nip};
 use super::reports::parse_opd;
+use super::signing::proves_holder;
 use super::{App, Caller};
 use crate::domain::ceremony::{CeremonyState, Refusal};
 use crate::domain::crypto::{Sha256Hash, Signature};
@@ -94,7 +95,7 @@ impl App {
         // An unknown NIP, an official with no key and a wrong signature are answered
         // alike: the check-in route must not tell a stranger who is on the roster.
         let message = presence_message(id, &nip, &code);
-        if !key.is_some_and(|key| key.verify_strict(message.as_bytes(), &signature)) {
+        if !proves_holder(key.as_ref(), message.as_bytes(), &signature) {
             return Err(Error::new(
                 ErrorKind::Unauthorized,
                 "request_not_authenticated",

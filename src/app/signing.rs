@@ -12,6 +12,8 @@
 //! 4. The same statement and signature sent again (a phone that lost the reply) get the
 //!    original receipt.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -115,15 +117,26 @@ fn mismatch() -> Error {
     )
 }
 
-/// A key no official holds: verifying against it when the NIP is unknown makes that
-/// answer cost what a wrong signature costs, so timing does not tell them apart either.
-fn decoy_key() -> PublicKey {
-    PublicKey::from_bytes(
-        &ed25519_dalek::SigningKey::from_bytes(&[0x5a; 32])
-            .verifying_key()
-            .to_bytes(),
-    )
-    .expect("a key made from a seed is never weak")
+/// Whether `signature` over `message` verifies under `key`. Without a key (an unknown
+/// NIP, an official who never enrolled) it verifies against a key nobody holds, so that
+/// answer costs what a wrong signature costs and timing does not tell them apart either.
+pub(super) fn proves_holder(
+    key: Option<&PublicKey>,
+    message: &[u8],
+    signature: &Signature,
+) -> bool {
+    static DECOY: LazyLock<PublicKey> = LazyLock::new(|| {
+        let key = ed25519_dalek::SigningKey::from_bytes(&[0x5a; 32]);
+        PublicKey::from_bytes(&key.verifying_key().to_bytes())
+            .expect("a key made from a seed is never weak")
+    });
+    match key {
+        Some(key) => key.verify_strict(message, signature),
+        None => {
+            let _same_cost = DECOY.verify_strict(message, signature);
+            false
+        }
+    }
 }
 
 /// Where a submitted statement stands before the writer sees it.
@@ -165,13 +178,11 @@ impl App {
                 Ok(db.active_key(&official.subject)?.map(|key| (official, key)))
             })
             .await?;
-        let proved = match &found {
-            Some((_, key)) => key.verify_strict(text.as_bytes(), &signature),
-            None => {
-                let _same_cost = decoy_key().verify_strict(text.as_bytes(), &signature);
-                false
-            }
-        };
+        let proved = proves_holder(
+            found.as_ref().map(|(_, key)| key),
+            text.as_bytes(),
+            &signature,
+        );
         let Some((official, key)) = found.filter(|_| proved) else {
             return Err(not_authenticated());
         };

@@ -172,7 +172,12 @@ fn run(conn: &mut Connection, inbox: mpsc::Receiver<Message>, mut times: EntryCl
         if outcome.is_ok()
             && let Some(hook) = after_commit.as_mut()
         {
-            outcome = hook(&Db { conn });
+            let db = Db { conn };
+            outcome = catch_unwind(AssertUnwindSafe(|| hook(&db))).unwrap_or_else(|_| {
+                Err(Error::internal(
+                    "Registri gagal menerbitkan checkpoint; belum ada yang dikonfirmasi. Coba lagi; bila berulang, laporkan ke admin server.",
+                ))
+            });
         }
         if let Err(e) = &outcome {
             tracing::error!(error = %e, "a write batch was not acknowledged; its jobs are refused");
