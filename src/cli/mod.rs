@@ -3,6 +3,7 @@
 
 mod audit;
 mod mirror;
+mod pledge;
 mod serve;
 mod sign;
 
@@ -45,6 +46,9 @@ enum Command {
         key: PathBuf,
         statement_file: PathBuf,
     },
+    /// Sign the pledge from a key file: get the statement, show it, sign it after you type
+    /// 'ya', and save the receipt (for officials without a smartphone).
+    Pledge(pledge::PledgeArgs),
     /// Audit a whole registry offline: chain, keys and every signature.
     Verify {
         /// A data directory (as used by `pakta serve`).
@@ -90,6 +94,7 @@ pub fn main() -> ExitCode {
             key,
             statement_file,
         } => sign::sign(&key, &statement_file),
+        Command::Pledge(args) => pledge::pledge(args),
         Command::Verify { data, export } => audit::verify(data.as_deref(), export.as_deref()),
         Command::Export { data, out } => audit::export(&data, &out),
         Command::VerifyReceipt { file, vkey } => audit::verify_receipt(&file, &vkey),

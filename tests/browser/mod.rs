@@ -444,13 +444,28 @@ impl Browser {
     }
 
     /// Polls up to 15 s until the element's visible text contains `needle`, and returns
-    /// that text.
+    /// that text. `needle` must not be empty: every text contains "", so that wait would
+    /// end at once; wait for the real condition with [`Browser::wait_text_where`].
     pub fn wait_text(&self, css: &str, needle: &str) -> String {
-        self.until(TEXT_TIMEOUT, &format!("`{css}` showing {needle:?}"), || {
+        assert!(
+            !needle.is_empty(),
+            "wait_text(`{css}`, \"\") is true at once; use wait_text_where with the real condition"
+        );
+        self.wait_text_where(css, &format!("showing {needle:?}"), |text| {
+            text.contains(needle)
+        })
+    }
+
+    /// Polls up to 15 s until the element's visible text satisfies `holds`, and returns
+    /// that text. `what` describes the condition for the failure message, e.g. "an
+    /// 8-character code". An element that is hidden has no visible text, so this also
+    /// waits for it to be shown when `holds("")` is false.
+    pub fn wait_text_where(&self, css: &str, what: &str, holds: impl Fn(&str) -> bool) -> String {
+        self.until(TEXT_TIMEOUT, &format!("`{css}` {what}"), || {
             let id = self.element(css, false)?;
             let text = self.get(&format!("/element/{id}/text"))?;
             let text = text.as_str().unwrap_or_default();
-            if text.contains(needle) {
+            if holds(text) {
                 Ok(text.to_string())
             } else {
                 Err(WebDriverError::new("not yet", format!("text is {text:?}")))
