@@ -237,7 +237,12 @@ fn main() -> Result<()> {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
-            let server = pakta::http::serve(server_app, listener).expect("serve");
+            // Every client is on this machine, one address: no per-address cap.
+            let limits = pakta::http::Limits {
+                max_connections_per_address: 0,
+                ..pakta::http::Limits::default()
+            };
+            let server = pakta::http::serve_with(server_app, listener, limits).expect("serve");
             tx.send(server.handle()).expect("handle");
             server.await.expect("server");
         })

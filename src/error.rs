@@ -22,6 +22,10 @@ pub enum ErrorKind {
     /// A statement or enrollment code whose time has passed (410).
     Expired,
     PayloadTooLarge,
+    /// The client took too long to send its request's body (408).
+    RequestTimeout,
+    /// The client's address already has as many requests in flight as it may (429).
+    TooManyRequests,
     /// A fault on our side: a bug, a crashed writer (500).
     Internal,
     /// The storage cannot take writes now (disk full, I/O error, a damaged database):

@@ -14,6 +14,7 @@ use pakta::clock::{Clock, SystemClock};
 use pakta::demo::kabupaten::DemoKabupaten;
 use pakta::demo::load::{DEMO_OFFICIALS, DEMO_SEED, load};
 use pakta::domain::zone::Zone;
+use pakta::http::Limits;
 
 #[derive(Args)]
 pub struct ServeArgs {
@@ -33,6 +34,8 @@ pub struct ServeArgs {
     /// e.g. pakta.bkpsdm.example.go.id/netralitas-2024.
     #[arg(long)]
     origin: Option<String>,
+    #[command(flatten)]
+    limits: LimitArgs,
 }
 
 #[derive(Args)]
@@ -42,6 +45,26 @@ pub struct DemoArgs {
     data: PathBuf,
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: String,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// The bounds on slow and greedy clients that an operator may need to change.
+#[derive(Args)]
+pub struct LimitArgs {
+    /// Requests one client address may have in flight at once; 0: no cap. A hall's
+    /// phones behind one NAT share an address; load tests from one machine pass 0.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_connections_per_address)]
+    max_connections_per_address: usize,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> Limits {
+        Limits {
+            max_connections_per_address: self.max_connections_per_address,
+            ..Limits::default()
+        }
+    }
 }
 
 const DEMO_MARKER: &str = "demo-tokens.txt";
@@ -65,11 +88,11 @@ fn bind(listen: &str) -> Result<TcpListener> {
     })
 }
 
-fn run(app: App, listener: TcpListener) -> Result<ExitCode> {
+fn run(app: App, listener: TcpListener, limits: Limits) -> Result<ExitCode> {
     let url = format!("http://{}", listener.local_addr()?);
     println!("Pakta is serving on {url}  (API under {url}/api)");
     actix_web::rt::System::new()
-        .block_on(async move { pakta::http::serve(app, listener)?.await })
+        .block_on(async move { pakta::http::serve_with(app, listener, limits)?.await })
         .context("the HTTP server stopped with an error")?;
     Ok(ExitCode::SUCCESS)
 }
@@ -91,7 +114,7 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode> {
             "admin token: as set before (PAKTA_ADMIN_TOKEN or the one printed at first start)"
         ),
     }
-    run(app, listener)
+    run(app, listener, args.limits.limits())
 }
 
 pub fn demo(args: DemoArgs) -> Result<ExitCode> {
@@ -136,7 +159,7 @@ pub fn demo(args: DemoArgs) -> Result<ExitCode> {
     let tokens = std::fs::read_to_string(&marker)
         .with_context(|| format!("reading {}", marker.display()))?;
     println!("demo tokens (also in {}):\n{tokens}", marker.display());
-    run(app, listener)
+    run(app, listener, args.limits.limits())
 }
 
 fn write_private(path: &Path, text: &str) -> Result<()> {

@@ -2,12 +2,21 @@
 //! and every error, including malformed JSON, bad query strings and unknown routes, is
 //! answered with the same envelope: `{"error": {"code": "...", "message": "..."}}`.
 
-use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::error::{JsonPayloadError, PathError, PayloadError, QueryPayloadError};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde_json::json;
 
+use super::limits::is_body_timeout;
 use crate::error::{Error, ErrorKind};
+
+/// Seconds a client refused for having too many requests in flight is asked to wait: a
+/// crowd's ordinary requests finish within that.
+const RETRY_AFTER_SECONDS: u32 = 1;
+/// How long a client waits before retrying when the storage cannot keep anything: long
+/// enough for an administrator's fix or a disk to drain, short enough for a phone in the
+/// hall to try again before the official gives up.
+const STORAGE_RETRY_AFTER_SECONDS: u32 = 5;
 
 impl ResponseError for Error {
     fn status_code(&self) -> StatusCode {
@@ -19,6 +28,10 @@ impl ResponseError for Error {
             ErrorKind::Conflict => StatusCode::CONFLICT,
             ErrorKind::Expired => StatusCode::GONE,
             ErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorKind::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            // Not 503: the refusal concerns one address while everyone else is served, and
+            // a 5xx would tell monitors and proxies that the whole server is failing.
+            ErrorKind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -30,11 +43,18 @@ impl ResponseError for Error {
             ErrorKind::Unauthorized => {
                 response.insert_header(("WWW-Authenticate", "Bearer"));
             }
+            ErrorKind::TooManyRequests => {
+                response.insert_header(("Retry-After", RETRY_AFTER_SECONDS.to_string()));
+            }
             ErrorKind::Unavailable => {
-                response.insert_header(("Retry-After", "5"));
+                response.insert_header(("Retry-After", STORAGE_RETRY_AFTER_SECONDS.to_string()));
             }
             _ => {}
         }
+        // A refusal may come before the request's body was read (a missing token, a
+        // slow or greedy client), and actix then drops the connection. Saying so in the
+        // answer keeps a client from sending its next request down a closed connection.
+        response.force_close();
         response.json(json!({"error": {"code": self.code, "message": self.message}}))
     }
 }
@@ -61,12 +81,41 @@ pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error
             "malformed_json",
             format!("Isi permintaan bukan JSON yang valid: {e}."),
         ),
+        JsonPayloadError::Payload(e) => payload_error(e),
         other => Error::bad_request(
             "malformed_body",
             format!("Isi permintaan tidak terbaca: {other}."),
         ),
     };
     error.into()
+}
+
+/// A body that could not be read: too slow (408), or broken off.
+pub fn payload_error(err: &PayloadError) -> Error {
+    if is_body_timeout(err) {
+        body_timeout()
+    } else {
+        Error::bad_request(
+            "malformed_body",
+            format!("Isi permintaan tidak terbaca: {err}."),
+        )
+    }
+}
+
+pub fn body_timeout() -> Error {
+    Error::new(
+        ErrorKind::RequestTimeout,
+        "body_timeout",
+        "Isi permintaan datang terlalu lambat sehingga dihentikan. Kirim ulang dari koneksi yang lebih baik, misalnya Wi-Fi atau tempat dengan sinyal lebih kuat.",
+    )
+}
+
+pub fn too_many_connections() -> Error {
+    Error::new(
+        ErrorKind::TooManyRequests,
+        "too_many_connections",
+        "Terlalu banyak permintaan sekaligus dari alamat jaringan Anda. Tunggu sebentar, lalu coba lagi.",
+    )
 }
 
 /// Reads an optional JSON body by hand (an empty body means "no options"), with the same

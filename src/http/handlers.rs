@@ -52,7 +52,7 @@ pub async fn import_officials(
     }
     let mut csv = web::BytesMut::new();
     while let Some(chunk) = body.next().await {
-        let chunk = chunk.map_err(|e| Error::bad_request("malformed_body", e.to_string()))?;
+        let chunk = chunk.map_err(|e| super::error::payload_error(&e))?;
         if csv.len() + chunk.len() > CSV_LIMIT {
             return Err(Error::new(
                 ErrorKind::PayloadTooLarge,

@@ -1,15 +1,19 @@
 //! actix-web only: the route table ([`routes`]: the JSON API under /api, and the
 //! transparency log's /checkpoint and /tile/… in their C2SP forms), thin handlers that turn requests into
-//! calls on [`crate::app::App`] and results into JSON, and (in [`error`]) the one mapping
-//! from errors to status codes.
+//! calls on [`crate::app::App`] and results into JSON, (in [`error`]) the one mapping
+//! from errors to status codes, and (in [`limits`]) the bounds on slow and greedy clients.
 
 mod error;
 mod handlers;
+mod limits;
 mod pages;
 
 use std::net::TcpListener;
 
+use actix_web::middleware::from_fn;
 use actix_web::{App as ActixApp, HttpServer, dev::Server, web};
+
+pub use limits::Limits;
 
 use crate::app::App;
 
@@ -85,16 +89,30 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/{file:[^/]+}", web::get().to(web_page));
 }
 
-/// Starts serving on an already bound listener (port 0 in tests). The returned server
-/// runs until stopped.
+/// Starts serving on an already bound listener (port 0 in tests), with the default
+/// [`Limits`]. The returned server runs until stopped.
 pub fn serve(app: App, listener: TcpListener) -> std::io::Result<Server> {
+    serve_with(app, listener, Limits::default())
+}
+
+/// [`serve`] with chosen limits on slow and greedy clients.
+pub fn serve_with(app: App, listener: TcpListener, limits: Limits) -> std::io::Result<Server> {
     let data = web::Data::new(app);
+    let gate = limits::Gate::new(limits);
     let server = HttpServer::new(move || {
+        let gate = gate.clone();
         ActixApp::new()
             .app_data(data.clone())
+            // Inside the security headers, so that its refusals carry them too.
+            .wrap(from_fn(move |req, next| gate.clone().enforce(req, next)))
             .wrap(pages::security_headers())
             .configure(routes)
     })
+    .client_request_timeout(limits.header_timeout)
+    // A connection being closed, or idle between requests, is held no longer than one
+    // whose headers are slow.
+    .client_disconnect_timeout(limits.header_timeout)
+    .keep_alive(limits.header_timeout)
     .listen(listener)?
     .run();
     Ok(server)

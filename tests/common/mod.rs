@@ -76,7 +76,12 @@ impl Reply {
 
 impl TestApp {
     pub fn spawn() -> TestApp {
-        TestApp::spawn_in(tempfile::tempdir().expect("temp dir"), ORIGIN)
+        TestApp::spawn_with_limits(pakta::http::Limits::default())
+    }
+
+    /// A registry served with chosen limits on slow and greedy clients.
+    pub fn spawn_with_limits(limits: pakta::http::Limits) -> TestApp {
+        TestApp::spawn_in_with(tempfile::tempdir().expect("temp dir"), ORIGIN, limits)
     }
 
     /// A registry whose data directory `prepare` fills before first start (a log key of
@@ -98,6 +103,10 @@ impl TestApp {
 
     /// A registry in `dir` (a directory on a filesystem the test controls).
     pub fn spawn_in(dir: tempfile::TempDir, origin: &str) -> TestApp {
+        TestApp::spawn_in_with(dir, origin, pakta::http::Limits::default())
+    }
+
+    fn spawn_in_with(dir: tempfile::TempDir, origin: &str, limits: pakta::http::Limits) -> TestApp {
         let clock = Arc::new(ManualClock::new(
             Utc.with_ymd_and_hms(2024, 10, 7, 1, 0, 0).unwrap(),
         ));
@@ -110,7 +119,7 @@ impl TestApp {
         let (tx, rx) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                let server = pakta::http::serve(app, listener).expect("serve");
+                let server = pakta::http::serve_with(app, listener, limits).expect("serve");
                 tx.send(server.handle()).unwrap();
                 server.await.expect("server ran");
             });

@@ -1,0 +1,302 @@
+//! What one client may hold on the server: how long it may take to send a request's
+//! headers and its body, and how many of its requests may be in flight at once from one
+//! address. Without these, 1,100 connections trickling bodies at a byte a second kept the
+//! server from answering anyone, and no token was needed to do it.
+//!
+//! The header time is enforced by actix itself (see `serve_with`); the body time and the
+//! per-address count by [`Gate`], a middleware that runs once a request's headers are in.
+
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::future::Future;
+use std::io;
+use std::net::{IpAddr, Ipv6Addr};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::error::PayloadError;
+use actix_web::http::header;
+use actix_web::middleware::Next;
+use actix_web::rt::time::{Instant, Sleep, sleep_until};
+use actix_web::web::Bytes;
+use actix_web::{HttpMessage, ResponseError};
+use futures_util::Stream;
+
+use super::CSV_LIMIT;
+
+/// The bounds applied by `serve_with`. A zero duration means no bound, as in actix (and
+/// a zero `header_timeout` also turns keep-alive off).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Requests one client address may have in flight at once; 0: no cap.
+    pub max_connections_per_address: usize,
+    /// Time from a connection's opening until its first request's headers are in; also
+    /// how long an idle keep-alive connection is kept. Actix times only the first
+    /// request's headers: once a later request on a kept-alive connection has sent its
+    /// first byte, its headers are not timed.
+    pub header_timeout: Duration,
+    /// Time from a request's headers until its body is in, plus the declared length at
+    /// `MIN_BODY_RATE`.
+    pub body_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            // A hall of about 1,000 phones on one Wi-Fi reaches us from one NAT address.
+            // In flight = arrivals per second x seconds per request: if all 1,000 press
+            // "sign" within the same second (two requests each, about 50 ms each at the
+            // README's measured median), some 100 are in flight at once. 256 leaves room
+            // for that burst and for slower answers, while 1,100 trickling connections
+            // from one address are refused from the 257th.
+            max_connections_per_address: 256,
+            header_timeout: Duration::from_secs(5),
+            // Our JSON bodies are at most 64 KiB: seconds even on a poor mobile link.
+            body_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Bytes per second a large body is granted on top of `body_timeout` (256 kbit/s, a poor
+/// mobile uplink), so a 16 MiB roster import from a slow office line is not cut off. The
+/// declared length counts only up to [`CSV_LIMIT`], the largest body any route reads, so
+/// a client cannot buy more time by declaring more.
+const MIN_BODY_RATE: u64 = 32 * 1024;
+
+/// The limits and the count of requests in flight per client, shared by all workers.
+#[derive(Clone)]
+pub(super) struct Gate {
+    limits: Limits,
+    in_flight: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+enum Admission {
+    Unlimited,
+    Admitted(Slot),
+    Refused,
+}
+
+/// One request's place in its client's count, given back when dropped: a request that is
+/// answered, fails, or is abandoned by a client that hangs up all free their slot.
+struct Slot {
+    in_flight: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    client: IpAddr,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut counts = lock(&self.in_flight);
+        if let Some(count) = counts.get_mut(&self.client) {
+            *count -= 1;
+            if *count == 0 {
+                // Removed so that the map holds only clients with requests in flight.
+                counts.remove(&self.client);
+            }
+        }
+    }
+}
+
+fn lock(map: &Mutex<HashMap<IpAddr, usize>>) -> std::sync::MutexGuard<'_, HashMap<IpAddr, usize>> {
+    // The map holds plain counts, consistent after every statement; a panic elsewhere
+    // while holding the lock leaves nothing half-done.
+    map.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The client an address stands for: an IPv6 host normally holds a whole /64, so its
+/// addresses count together; an IPv4 client seen through an IPv6 socket counts as itself.
+fn client_of(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+        v4 => v4,
+    }
+}
+
+impl Gate {
+    pub(super) fn new(limits: Limits) -> Gate {
+        Gate {
+            limits,
+            in_flight: Arc::default(),
+        }
+    }
+
+    fn admit(&self, client: Option<IpAddr>) -> Admission {
+        let cap = self.limits.max_connections_per_address;
+        let Some(client) = client.filter(|_| cap > 0) else {
+            return Admission::Unlimited;
+        };
+        let client = client_of(client);
+        let mut counts = lock(&self.in_flight);
+        let count = counts.entry(client).or_insert(0);
+        if *count >= cap {
+            return Admission::Refused;
+        }
+        *count += 1;
+        Admission::Admitted(Slot {
+            in_flight: self.in_flight.clone(),
+            client,
+        })
+    }
+
+    /// Clients with requests in flight (for tests of the bookkeeping).
+    #[cfg(test)]
+    fn clients(&self) -> usize {
+        lock(&self.in_flight).len()
+    }
+
+    /// The middleware: refuses a client over its cap at once, before reading its body;
+    /// otherwise puts a deadline on the body and answers 408 if the handler's reading
+    /// ran into it, whatever the extractor made of the failure.
+    pub(super) async fn enforce<B: MessageBody>(
+        self,
+        mut req: ServiceRequest,
+        next: Next<B>,
+    ) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
+        let _slot = match self.admit(req.peer_addr().map(|a| a.ip())) {
+            Admission::Refused => {
+                let refusal = super::error::too_many_connections().error_response();
+                return Ok(req.into_response(refusal).map_into_right_body());
+            }
+            Admission::Admitted(slot) => Some(slot),
+            Admission::Unlimited => None,
+        };
+        let timed_out = Rc::new(Cell::new(false));
+        let body = req.take_payload();
+        if !matches!(body, Payload::None) && !self.limits.body_timeout.is_zero() {
+            let deadline = Instant::now() + self.body_time(&req);
+            let stream: Pin<Box<dyn Stream<Item = Result<Bytes, PayloadError>>>> =
+                Box::pin(Deadline {
+                    body,
+                    timer: Box::pin(sleep_until(deadline)),
+                    timed_out: timed_out.clone(),
+                });
+            req.set_payload(Payload::from(stream));
+        } else {
+            req.set_payload(body);
+        }
+        let result = next.call(req).await;
+        if !timed_out.get() {
+            return result.map(ServiceResponse::map_into_left_body);
+        }
+        let timeout = super::error::body_timeout();
+        match result {
+            Ok(answered) => {
+                let (request, _) = answered.into_parts();
+                let answer = timeout.error_response();
+                Ok(ServiceResponse::new(request, answer).map_into_right_body())
+            }
+            // Rendered by the same `ResponseError`, so the answer is the same.
+            Err(_) => Err(timeout.into()),
+        }
+    }
+
+    fn body_time(&self, req: &ServiceRequest) -> Duration {
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+            .min(CSV_LIMIT as u64);
+        self.limits.body_timeout + Duration::from_millis(declared * 1000 / MIN_BODY_RATE)
+    }
+}
+
+/// Marks the payload error of a body that missed its deadline, so it is told apart from
+/// any other I/O failure.
+#[derive(Debug)]
+struct BodyDeadline;
+
+impl std::fmt::Display for BodyDeadline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the request body did not arrive in time")
+    }
+}
+
+impl std::error::Error for BodyDeadline {}
+
+/// Whether a payload error is a body that missed its deadline.
+pub(super) fn is_body_timeout(err: &PayloadError) -> bool {
+    matches!(err, PayloadError::Io(e)
+        if e.get_ref().is_some_and(|inner| inner.is::<BodyDeadline>()))
+}
+
+/// A request body that fails once its deadline has passed while still waiting on the
+/// client. Bytes already received are handed out first, so a handler that reads late a
+/// body that came in time is not penalised.
+struct Deadline {
+    body: Payload,
+    timer: Pin<Box<Sleep>>,
+    timed_out: Rc<Cell<bool>>,
+}
+
+impl Stream for Deadline {
+    type Item = Result<Bytes, PayloadError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if let Poll::Ready(item) = Pin::new(&mut self.body).poll_next(cx) {
+            return Poll::Ready(item);
+        }
+        if self.timer.as_mut().poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        self.timed_out.set(true);
+        Poll::Ready(Some(Err(PayloadError::Io(io::Error::new(
+            io::ErrorKind::TimedOut,
+            BodyDeadline,
+        )))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gate(cap: usize) -> Gate {
+        Gate::new(Limits {
+            max_connections_per_address: cap,
+            ..Limits::default()
+        })
+    }
+
+    #[test]
+    fn slots_are_given_back_and_idle_clients_forgotten() {
+        let gate = gate(2);
+        let a: IpAddr = "127.0.0.2".parse().unwrap();
+        let b: IpAddr = "127.0.0.3".parse().unwrap();
+        let first = gate.admit(Some(a));
+        let second = gate.admit(Some(a));
+        assert!(matches!(gate.admit(Some(a)), Admission::Refused));
+        assert!(matches!(gate.admit(Some(b)), Admission::Admitted(_)));
+        drop(first);
+        let third = gate.admit(Some(a));
+        assert!(matches!(third, Admission::Admitted(_)));
+        drop((second, third));
+        assert_eq!(gate.clients(), 0);
+    }
+
+    #[test]
+    fn no_cap_counts_nothing() {
+        let gate = gate(0);
+        let a: IpAddr = "127.0.0.2".parse().unwrap();
+        let held: Vec<_> = (0..1000).map(|_| gate.admit(Some(a))).collect();
+        assert!(held.iter().all(|s| matches!(s, Admission::Unlimited)));
+        assert_eq!(gate.clients(), 0);
+    }
+
+    #[test]
+    fn an_ipv6_client_counts_by_its_64_and_a_mapped_ipv4_as_itself() {
+        let one: IpAddr = "2001:db8:1:2::1".parse().unwrap();
+        let other: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
+        assert_eq!(client_of(one), client_of(other));
+        let mapped: IpAddr = "::ffff:10.0.0.7".parse().unwrap();
+        assert_eq!(client_of(mapped), "10.0.0.7".parse::<IpAddr>().unwrap());
+    }
+}
