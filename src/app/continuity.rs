@@ -5,23 +5,26 @@
 //! committed batch and, before any reply of that batch is released, keeps the new
 //! checkpoint durably in `log-checkpoint` beside the log key (written, synced, renamed):
 //! every checkpoint anyone has seen is one the registry still remembers. At start,
-//! [`check_at_start`] compares the data directory with that memory and refuses to serve
-//! when the database does not extend it (deleted, truncated, a lost WAL tail, an altered
-//! page), when the key is missing or readable by others, or when the checkpoint file
-//! went missing: each refusal says what happened and how to recover.
+//! [`check_files`] and [`check_database`] (made through a read-only connection before
+//! the database is opened for writing, [`check_before_opening`], so a refusal writes
+//! nothing) compare the data directory with that memory and refuse to serve when the
+//! database does not extend it (deleted, truncated, a lost WAL tail, an altered page),
+//! when the key is missing or readable by others, or when the checkpoint file went
+//! missing: each refusal says what happened and how to recover.
 
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use super::setup::LogSigner;
+use super::setup::{LogSigner, ORIGIN_META};
 use crate::domain::crypto::Sha256Hash;
 use crate::domain::entry::Entry;
 use crate::domain::merkle;
 use crate::domain::note::{Checkpoint, VerifierKey};
 use crate::error::{Error, ErrorKind, Result};
-use crate::store::{DATABASE_FILE, Db};
+use crate::keyfile;
+use crate::store::{DATABASE_FILE, Db, Store};
 
 pub const CHECKPOINT_FILE: &str = "log-checkpoint";
 
@@ -137,7 +140,10 @@ pub struct Found {
 /// without its database.
 pub fn check_files(data_dir: &Path, key_path: &Path) -> Result<Found> {
     let key_exists = key_path.exists();
-    let database_exists = data_dir.join(DATABASE_FILE).exists();
+    // An empty file is no database: opening it would write a fresh schema over the
+    // evidence, and its missing origin would make the checkpoint look foreign.
+    let database_exists =
+        std::fs::metadata(data_dir.join(DATABASE_FILE)).is_ok_and(|m| m.len() > 0);
     let cp_path = checkpoint_path(data_dir);
     let checkpoint = match std::fs::read_to_string(&cp_path) {
         Ok(text) => Some(text),
@@ -194,7 +200,7 @@ pub fn check_files(data_dir: &Path, key_path: &Path) -> Result<Found> {
         return Err(refuse(
             "database_missing",
             format!(
-                "The database {} is missing, but this log key has signed a checkpoint of {} entries. Starting empty would sign a second history under the same key. Restore pakta.sqlite3 (with its -wal file) from a backup holding at least {} entries, then start again.",
+                "The database {} is missing or empty, but this log key has signed a checkpoint of {} entries. Starting empty would sign a second history under the same key. Restore pakta.sqlite3 (with its -wal file) from a backup holding at least {} entries, then start again.",
                 data_dir.join(DATABASE_FILE).display(),
                 cp.size,
                 cp.size
@@ -206,6 +212,57 @@ pub fn check_files(data_dir: &Path, key_path: &Path) -> Result<Found> {
         database_exists,
         checkpoint,
     })
+}
+
+/// The refusals of [`check_database`].
+const DATABASE_REFUSALS: &[&str] = &[
+    "checkpoint_missing",
+    "checkpoint_invalid",
+    "database_behind_checkpoint",
+    "database_forked",
+    "database_damaged",
+];
+
+/// [`check_database`], made before the database is opened for writing, through a
+/// read-only connection: a refused start then leaves the data directory as it found it
+/// (the last read-write connection to close would fold the WAL into the database and
+/// remove it, the evidence with it). Only for a registry that kept a checkpoint, whose
+/// schema is current; `None` when it cannot tell, and the checks are then made after
+/// opening.
+pub fn check_before_opening(
+    data_dir: &Path,
+    key_path: &Path,
+    found: &Found,
+) -> Result<Option<Published>> {
+    if !found.database_exists || !found.key_exists {
+        return Ok(None);
+    }
+    let Ok(conn) = Store::open_read_only(data_dir) else {
+        return Ok(None);
+    };
+    let db = Db::over(&conn);
+    let (Ok(Some(origin)), Ok(kept_before)) = (db.meta(ORIGIN_META), db.meta(CHECKPOINT_KEPT_META))
+    else {
+        return Ok(None);
+    };
+    if found.checkpoint.is_none() && kept_before.is_none() {
+        return Ok(None);
+    }
+    let Ok(key) = keyfile::read(key_path) else {
+        return Ok(None);
+    };
+    let vkey = VerifierKey::new(&origin, keyfile::public_key(&key));
+    match check_database(
+        &db,
+        &vkey,
+        found.checkpoint.as_deref(),
+        kept_before.is_some(),
+        data_dir,
+    ) {
+        Ok(published) => Ok(Some(published)),
+        Err(e) if DATABASE_REFUSALS.contains(&e.code) => Err(e),
+        Err(_) => Ok(None),
+    }
 }
 
 /// Compares the opened database with the kept checkpoint: the log must hold at least
@@ -301,10 +358,17 @@ fn check_tail(db: &Db<'_>, size: u64) -> Result<()> {
                 .hash,
         )
     };
-    for stored in db
-        .log_entries(first, TAIL_CHECKED)
-        .map_err(|e| damaged(first, &e.message))?
-    {
+    let entries = match db.log_entries(first, TAIL_CHECKED) {
+        Ok(entries) => entries,
+        // Name the entry that no longer matches its hash, not the first one read.
+        Err(e) => {
+            return Err(match (first..size).find(|&i| db.intact_entry(i).is_err()) {
+                Some(index) => damaged(index, "its bytes do not match its hash"),
+                None => damaged(first, &e.message),
+            });
+        }
+    };
+    for stored in entries {
         let entry =
             Entry::parse(&stored.bytes).map_err(|e| damaged(stored.index, &e.to_string()))?;
         if entry.index != stored.index {

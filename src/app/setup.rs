@@ -16,7 +16,7 @@ use crate::keyfile;
 use crate::store::Store;
 
 const ADMIN_TOKEN_META: &str = "admin_token_sha256";
-const ORIGIN_META: &str = "origin";
+pub(super) const ORIGIN_META: &str = "origin";
 const PRESENCE_SECRET_META: &str = "presence_secret";
 const STATEMENT_SECRET_META: &str = "statement_secret";
 
@@ -90,6 +90,7 @@ impl App {
     ) -> Result<App> {
         let key_path = log_key_path(data_dir);
         let found = continuity::check_files(data_dir, &key_path)?;
+        let checked = continuity::check_before_opening(data_dir, &key_path, &found)?;
         let store = Store::open(data_dir, clock.clone())?;
         let (size, kept_before) = store.read_blocking(|db| {
             Ok((
@@ -139,15 +140,18 @@ impl App {
             }
         };
         let log = Arc::new(LogSigner { origin, key });
-        let published = store.read_blocking(|db| {
-            continuity::check_database(
-                db,
-                &log.vkey(),
-                found.checkpoint.as_deref(),
-                kept_before,
-                data_dir,
-            )
-        })?;
+        let published = match checked {
+            Some(published) => published,
+            None => store.read_blocking(|db| {
+                continuity::check_database(
+                    db,
+                    &log.vkey(),
+                    found.checkpoint.as_deref(),
+                    kept_before,
+                    data_dir,
+                )
+            })?,
+        };
         let publisher = Arc::new(Publisher::new(log.clone(), data_dir, published));
         // Publish what the database holds beyond the kept checkpoint (a crash between a
         // commit and its checkpoint, or a registry older than the checkpoint file) before
