@@ -143,11 +143,12 @@ pub(super) fn proves_holder(
 enum Precheck {
     /// Signed before: the row of its signature.
     Accepted(SignatureRow),
-    /// Not signed yet: the keys the official has held, the active one first.
-    Fresh {
-        active: Option<PublicKey>,
-        revoked: Vec<PublicKey>,
-    },
+    /// Sealed by this registry for the official's active key.
+    Sealed(PublicKey),
+    /// Sealed for a key the official has since replaced.
+    ForReplacedKey,
+    /// Not a statement this registry issued, or altered since.
+    NotIssued,
 }
 
 impl App {
@@ -241,6 +242,8 @@ impl App {
         let statement = Statement::parse(&text).map_err(|_| not_issued())?;
         let sha256 = Sha256Hash::of(text.as_bytes());
         let subject = statement.subject;
+        let secret = self.secrets.statement;
+        let sealed = statement.clone();
         let precheck = self
             .store
             .read(move |db| {
@@ -248,29 +251,27 @@ impl App {
                     return Ok(Precheck::Accepted(row));
                 }
                 let active = db.active_key(&subject)?;
-                let revoked = db
+                if let Some(key) = active.filter(|k| is_sealed(&secret, &k.fingerprint(), &sealed))
+                {
+                    return Ok(Precheck::Sealed(key));
+                }
+                // Rare: say why when it was sealed for a key the official has replaced.
+                let for_replaced_key = db
                     .keys_of_subject(&subject)?
-                    .into_iter()
-                    .filter(|k| Some(*k) != active)
-                    .collect();
-                Ok(Precheck::Fresh { active, revoked })
+                    .iter()
+                    .any(|k| is_sealed(&secret, &k.fingerprint(), &sealed));
+                Ok(if for_replaced_key {
+                    Precheck::ForReplacedKey
+                } else {
+                    Precheck::NotIssued
+                })
             })
             .await?;
         let key = match precheck {
             Precheck::Accepted(row) => return self.accepted_again(row, text, signature).await,
-            Precheck::Fresh { active, revoked } => {
-                let secret = &self.secrets.statement;
-                match active.filter(|k| is_sealed(secret, &k.fingerprint(), &statement)) {
-                    Some(key) => key,
-                    None if revoked
-                        .iter()
-                        .any(|k| is_sealed(secret, &k.fingerprint(), &statement)) =>
-                    {
-                        return Err(revoked_key());
-                    }
-                    None => return Err(not_issued()),
-                }
-            }
+            Precheck::Sealed(key) => key,
+            Precheck::ForReplacedKey => return Err(revoked_key()),
+            Precheck::NotIssued => return Err(not_issued()),
         };
         if self.now() > statement.time + self.config.statement_ttl {
             return Err(expired());
