@@ -240,6 +240,11 @@ pub fn check_before_opening(
     let Ok(conn) = Store::open_read_only(data_dir) else {
         return Ok(None);
     };
+    // A database from an older version gets its migrations (and its Merkle tree) when
+    // opened; it can only be compared with the checkpoint after that.
+    if !Store::schema_is_current(&conn).unwrap_or(false) {
+        return Ok(None);
+    }
     let db = Db::over(&conn);
     let (Ok(Some(origin)), Ok(kept_before)) = (db.meta(ORIGIN_META), db.meta(CHECKPOINT_KEPT_META))
     else {

@@ -21,6 +21,12 @@ const MIGRATIONS: &[(&str, &str)] = &[
     ),
 ];
 
+/// Whether every migration has been applied to this database.
+pub fn is_current(conn: &Connection) -> Result<bool> {
+    let current: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    Ok(current == MIGRATIONS.len())
+}
+
 pub fn apply(conn: &mut Connection) -> Result<()> {
     let current: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     for (number, (name, sql)) in MIGRATIONS.iter().enumerate().skip(current) {
@@ -56,4 +62,38 @@ fn fill_tree(conn: &mut Connection) -> Result<()> {
     tx.commit()?;
     tracing::info!(entries = entries - leaves, "filled in the Merkle tree");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_issued_but_never_signed_are_dropped_by_the_v2_migration() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for (_, sql) in &MIGRATIONS[..2] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 2).unwrap();
+        conn.execute(
+            "INSERT INTO issued_statements (sha256, text, ceremony_id, subject, mode, fingerprint, expires_at)
+             VALUES (x'00', 'nip: 198001012005011001', 1, 'aa', 'ceremony', 'ff', '2024-10-07T02:15:00Z')",
+            [],
+        )
+        .unwrap();
+        assert!(!is_current(&conn).unwrap());
+        apply(&mut conn).unwrap();
+        assert!(is_current(&conn).unwrap());
+        let left: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE name = 'issued_statements'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(
+            left, 0,
+            "unsigned statements (names and NIPs) are still stored"
+        );
+    }
 }

@@ -123,6 +123,12 @@ impl Store {
         )?)
     }
 
+    /// Whether `conn`'s database has every migration of this version applied (a
+    /// database from an older version gets them when [`Store::open`] opens it).
+    pub fn schema_is_current(conn: &Connection) -> Result<bool> {
+        migrate::is_current(conn)
+    }
+
     fn reader(&self) -> Result<Connection> {
         if let Some(conn) = self.readers.lock().expect("reader pool poisoned").pop() {
             return Ok(conn);
