@@ -5,16 +5,13 @@
 mod common;
 
 use common::*;
-use serde_json::json;
 
 #[test]
 fn a_retried_signature_gets_its_original_receipt() {
     let app = TestApp::spawn();
     app.import(ROSTER);
     let andi = app.enroll(ANDI);
-    let ceremony = app.create_ceremony(json!({"all": true}));
-    app.open(ceremony);
-    assert_eq!(app.check_in(ceremony, ANDI, ADMIN).status, 201);
+    let ceremony = app.open_ceremony_with_checked_in(&[ANDI]);
     let issued = app.statement(ceremony, ANDI, &andi);
     let statement = issued.body["statement"].as_str().unwrap().to_string();
 
@@ -58,9 +55,7 @@ fn retries_racing_the_first_attempt_get_one_entry_and_the_same_receipt() {
     let app = TestApp::spawn();
     app.import(ROSTER);
     let siti = app.enroll(SITI);
-    let ceremony = app.create_ceremony(json!({"all": true}));
-    app.open(ceremony);
-    assert_eq!(app.check_in(ceremony, SITI, ADMIN).status, 201);
+    let ceremony = app.open_ceremony_with_checked_in(&[SITI]);
     let issued = app.statement(ceremony, SITI, &siti);
     let statement = issued.body["statement"].as_str().unwrap().to_string();
     let size = app.registry_size();

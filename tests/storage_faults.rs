@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::*;
-use serde_json::json;
 
 /// A tmpfs of `size`, unmounted when dropped (after everything inside is closed).
 struct SmallDisk {
@@ -70,11 +69,7 @@ fn a_full_disk_is_answered_503_and_the_registry_recovers_when_space_returns() {
     app.import(ROSTER);
     let andi = app.enroll(ANDI);
     let siti = app.enroll(SITI);
-    let ceremony = app.create_ceremony(json!({"all": true}));
-    app.open(ceremony);
-    for nip in [ANDI, SITI] {
-        assert_eq!(app.check_in(ceremony, nip, ADMIN).status, 201);
-    }
+    let ceremony = app.open_ceremony_with_checked_in(&[ANDI, SITI]);
     let issued = app.statement(ceremony, ANDI, &andi);
     let statement = issued.body["statement"].as_str().unwrap().to_string();
     let size = app.registry_size();

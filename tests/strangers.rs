@@ -235,9 +235,7 @@ fn issuing_statements_writes_nothing_and_keeps_no_personal_data() {
     let app = TestApp::spawn();
     app.import(ROSTER);
     let siti = app.enroll(SITI);
-    let ceremony = app.create_ceremony(json!({"all": true}));
-    app.open(ceremony);
-    assert_eq!(app.check_in(ceremony, SITI, ADMIN).status, 201);
+    let ceremony = app.open_ceremony_with_checked_in(&[SITI]);
     let before = database_digest(&app);
     let mut statement = String::new();
     for _ in 0..20 {

@@ -48,13 +48,13 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Limits {
         Limits {
-            // A hall of about 1,000 phones on one Wi-Fi reaches us from one NAT address.
-            // In flight = arrivals per second x seconds per request: if all 1,000 press
-            // "sign" within the same second (two requests each, about 50 ms each at the
-            // README's measured median), some 100 are in flight at once. 256 leaves room
-            // for that burst and for slower answers, while 1,100 trickling connections
-            // from one address are refused from the 257th.
-            max_connections_per_address: 256,
+            // A hall of about 1,000 phones on one Wi-Fi reaches us from one NAT address,
+            // and a phone has one request in flight at a time (statement request, then
+            // signature). Even if all 1,000 press "sign" at once and answers are slow
+            // (the README measures a p99 of some hundreds of milliseconds under load),
+            // no phone of the hall is refused. 1,100 trickling connections from one
+            // address are refused from the 1,025th, and the body deadline ends the rest.
+            max_connections_per_address: 1024,
             header_timeout: Duration::from_secs(5),
             // Our JSON bodies are at most 64 KiB: seconds even on a poor mobile link.
             body_timeout: Duration::from_secs(10),

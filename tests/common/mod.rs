@@ -293,6 +293,18 @@ impl TestApp {
         assert_eq!(reply.status, 200, "{}", reply.text);
     }
 
+    /// A ceremony inviting everyone, opened, with `nips` checked in at the desk: where
+    /// most signing tests start.
+    pub fn open_ceremony_with_checked_in(&self, nips: &[&str]) -> u64 {
+        let ceremony = self.create_ceremony(json!({"all": true}));
+        self.open(ceremony);
+        for nip in nips {
+            let reply = self.check_in(ceremony, nip, ADMIN);
+            assert_eq!(reply.status, 201, "check in {nip}: {}", reply.text);
+        }
+        ceremony
+    }
+
     /// Closes the ceremony with the default mandiri due date.
     pub fn close(&self, ceremony: u64) -> Reply {
         self.post(
