@@ -11,12 +11,10 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use common::serve_process::{self, Exited, STARTUP, ServeProcess, Stderr};
 use common::*;
 use serde_json::{Value, json};
 
@@ -25,35 +23,14 @@ const WAL: &str = "pakta.sqlite3-wal";
 const SHM: &str = "pakta.sqlite3-shm";
 const LOG_KEY: &str = "log-key";
 const CHECKPOINT: &str = "log-checkpoint";
-/// How long a start may take to either serve or exit.
-const STARTUP: Duration = Duration::from_secs(60);
 
-/// A running `pakta serve`; dropping it kills the process with SIGKILL.
+/// A running `pakta serve` and a client for it; dropping it kills the process with
+/// SIGKILL.
 struct Server {
-    child: Child,
-    url: String,
+    process: ServeProcess,
     agent: ureq::Agent,
     /// From spawn until the serving line was printed and `/api/registry/head` answered.
     took: Duration,
-}
-
-/// What a refused start left behind.
-struct Refusal {
-    status: ExitStatus,
-    stdout: String,
-    stderr: String,
-}
-
-enum Start {
-    Serving(Server),
-    Refused(Refusal),
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn agent() -> ureq::Agent {
@@ -64,81 +41,13 @@ fn agent() -> ureq::Agent {
         .into()
 }
 
-/// Waits for `child` to exit, killing it and failing the test at `deadline`.
-fn exit_status(child: &mut Child, deadline: Instant) -> ExitStatus {
-    loop {
-        if let Some(status) = child.try_wait().expect("poll pakta serve") {
-            return status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("pakta serve did not exit within {STARTUP:?}");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
 /// Runs `pakta serve` on `data` (port 0, `PAKTA_ADMIN_TOKEN` set) until it either
-/// prints its serving line and answers `/api/registry/head`, or exits.
-fn launch(data: &Path) -> Start {
-    let began = Instant::now();
-    let deadline = began + STARTUP;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pakta"))
-        .args([
-            "serve",
-            "--data",
-            data.to_str().unwrap(),
-            "--listen",
-            "127.0.0.1:0",
-        ])
-        .env("PAKTA_ADMIN_TOKEN", ADMIN)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start pakta serve");
-    let (lines_tx, lines) = mpsc::channel();
-    let stdout = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if lines_tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let mut stderr_pipe = child.stderr.take().unwrap();
-    let stderr = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stderr_pipe.read_to_string(&mut text);
-        text
-    });
-    let mut printed = Vec::new();
-    let url = loop {
-        match lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-            Ok(line) => {
-                if let Some(rest) = line.strip_prefix("Pakta is serving on ") {
-                    break rest.split_whitespace().next().unwrap().to_string();
-                }
-                printed.push(line);
-            }
-            Err(mpsc::RecvTimeoutError::Disconnected) => {
-                let status = exit_status(&mut child, deadline);
-                return Start::Refused(Refusal {
-                    status,
-                    stdout: printed.join("\n"),
-                    stderr: stderr.join().unwrap(),
-                });
-            }
-            Err(mpsc::RecvTimeoutError::Timeout) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("pakta serve neither served nor exited within {STARTUP:?}: {printed:?}");
-            }
-        }
-    };
+/// prints its serving line and answers `/api/registry/head`, or exits (a refused start).
+fn launch(data: &Path) -> Result<Server, Exited> {
+    let process = serve_process::start(data, Some(ADMIN), Stderr::Capture)?;
+    let deadline = process.started + STARTUP;
     let mut server = Server {
-        child,
-        url,
+        process,
         agent: agent(),
         took: Duration::ZERO,
     };
@@ -152,24 +61,26 @@ fn launch(data: &Path) -> Start {
         );
         std::thread::sleep(Duration::from_millis(10));
     }
-    server.took = began.elapsed();
-    Start::Serving(server)
+    server.took = server.process.started.elapsed();
+    Ok(server)
 }
 
 /// Starts `pakta serve` on `data`, which must succeed.
 fn serve(data: &Path) -> Server {
     match launch(data) {
-        Start::Serving(server) => server,
-        Start::Refused(r) => panic!(
+        Ok(server) => server,
+        Err(r) => panic!(
             "pakta serve refused to start ({}):\n{}\n{}",
-            r.status, r.stdout, r.stderr
+            r.status,
+            r.lines.join("\n"),
+            r.stderr
         ),
     }
 }
 
 impl Server {
     fn get(&self, path: &str) -> (u16, String) {
-        match self.agent.get(format!("{}{path}", self.url)).call() {
+        match self.agent.get(format!("{}{path}", self.process.url)).call() {
             Ok(mut response) => (
                 response.status().as_u16(),
                 response.body_mut().read_to_string().unwrap_or_default(),
@@ -179,7 +90,7 @@ impl Server {
     }
 
     fn post(&self, path: &str, token: Option<&str>, body: &Value) -> (u16, Value) {
-        let mut request = self.agent.post(format!("{}{path}", self.url));
+        let mut request = self.agent.post(format!("{}{path}", self.process.url));
         if let Some(token) = token {
             request = request.header("Authorization", format!("Bearer {token}"));
         }
@@ -278,11 +189,11 @@ fn describe(snapshot: &BTreeMap<String, (u32, Vec<u8>)>) -> Vec<String> {
 fn assert_refused(data: &Path, expected: &[&str]) -> String {
     let before = snapshot(data);
     let refusal = match launch(data) {
-        Start::Refused(refusal) => refusal,
-        Start::Serving(server) => panic!(
+        Err(refusal) => refusal,
+        Ok(server) => panic!(
             "pakta serve started on {} at {} instead of refusing",
             data.display(),
-            server.url
+            server.process.url
         ),
     };
     assert!(
@@ -290,10 +201,11 @@ fn assert_refused(data: &Path, expected: &[&str]) -> String {
         "a refused start must exit non-zero: {}",
         refusal.status
     );
+    let stdout = refusal.lines.join("\n");
     assert!(
-        !refusal.stdout.contains("serving on"),
+        !stdout.contains("serving on"),
         "nothing may be served: {}",
-        refusal.stdout
+        stdout
     );
     for words in expected {
         assert!(

@@ -27,14 +27,12 @@
 mod common;
 
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::fs::File;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::serve_process::{self, STARTUP, ServeProcess, Stderr};
 use common::{ADMIN, enrollment_body, sign_b64, signed_request_body, statement_request};
 use ed25519_dalek::SigningKey;
 use serde_json::{Value, json};
@@ -45,7 +43,6 @@ const DEFAULT_ROUNDS: usize = 3;
 const MAX_ROUNDS: usize = 200;
 /// The kill comes this long after the clients start, drawn uniformly.
 const KILL_AFTER_MS: std::ops::RangeInclusive<u64> = 50..=400;
-const STARTUP: Duration = Duration::from_secs(60);
 /// No client runs longer than this in one round, whatever happens.
 const ROUND_LIMIT: Duration = Duration::from_secs(60);
 /// Receipts checked one by one with the binary: all up to this many.
@@ -101,68 +98,13 @@ fn must(
     call(agent, url, path, token, body).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Server {
-    /// SIGKILL (what `Child::kill` sends on Unix), and wait for the process to be gone.
-    fn kill(mut self) {
-        self.child.kill().expect("SIGKILL pakta serve");
-        self.child.wait().expect("reap pakta serve");
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Starts `pakta serve` on `data` (port 0, `PAKTA_ADMIN_TOKEN` set, its log to `log`)
 /// and returns it with the time until it printed its serving line and answered
 /// `GET /api/registry/head`.
-fn start(data: &Path, log: &Path) -> (Server, Duration) {
-    let began = Instant::now();
-    let deadline = began + STARTUP;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pakta"))
-        .args([
-            "serve",
-            "--data",
-            data.to_str().unwrap(),
-            "--listen",
-            "127.0.0.1:0",
-        ])
-        .env("PAKTA_ADMIN_TOKEN", ADMIN)
-        .stdout(Stdio::piped())
-        .stderr(File::create(log).unwrap())
-        .spawn()
-        .expect("start pakta serve");
-    let stdout = child.stdout.take().unwrap();
-    let (lines_tx, lines) = mpsc::channel();
-    // Reads stdout to its end, so the server never blocks on a full pipe.
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = lines_tx.send(line);
-        }
-    });
-    let url = loop {
-        match lines.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-            Ok(line) => {
-                if let Some(rest) = line.strip_prefix("Pakta is serving on ") {
-                    break rest.split_whitespace().next().unwrap().to_string();
-                }
-            }
-            Err(mpsc::RecvTimeoutError::Disconnected) => fail(log, "exited before serving"),
-            Err(mpsc::RecvTimeoutError::Timeout) => {
-                let _ = child.kill();
-                fail(log, "did not serve in time")
-            }
-        }
-    };
-    let server = Server { child, url };
+fn start(data: &Path, log: &Path) -> (ServeProcess, Duration) {
+    let server = serve_process::start(data, Some(ADMIN), Stderr::File(log))
+        .unwrap_or_else(|_| fail(log, "exited before serving"));
+    let deadline = server.started + STARTUP;
     let agent = agent();
     while !matches!(
         call(&agent, &server.url, "/api/registry/head", None, None),
@@ -176,7 +118,8 @@ fn start(data: &Path, log: &Path) -> (Server, Duration) {
         }
         std::thread::sleep(Duration::from_millis(5));
     }
-    (server, began.elapsed())
+    let took = server.started.elapsed();
+    (server, took)
 }
 
 fn fail(log: &Path, why: &str) -> ! {

@@ -4,56 +4,13 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-
+use common::serve_process::{self, ServeProcess, Stderr};
 use serde_json::json;
 
-struct Server {
-    child: Child,
-    url: String,
-    lines: Vec<String>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Starts `pakta serve` on port 0 and reads its banner up to the serving line.
-fn start(data: &std::path::Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pakta"))
-        .args([
-            "serve",
-            "--data",
-            data.to_str().unwrap(),
-            "--listen",
-            "127.0.0.1:0",
-        ])
-        .env_remove("PAKTA_ADMIN_TOKEN")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start pakta serve");
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = Vec::new();
-    let mut url = None;
-    for line in BufReader::new(stdout).lines() {
-        let line = line.unwrap();
-        if let Some(rest) = line.strip_prefix("Pakta is serving on ") {
-            url = Some(rest.split_whitespace().next().unwrap().to_string());
-            lines.push(line);
-            break;
-        }
-        lines.push(line);
-    }
-    Server {
-        child,
-        url: url.unwrap_or_else(|| panic!("no serving line in {lines:?}")),
-        lines,
-    }
+fn start(data: &std::path::Path) -> ServeProcess {
+    serve_process::start(data, None, Stderr::Discard)
+        .unwrap_or_else(|exited| panic!("no serving line in {:?}", exited.lines))
 }
 
 #[test]

@@ -5,6 +5,8 @@
 
 #![allow(dead_code)]
 
+pub mod serve_process;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
