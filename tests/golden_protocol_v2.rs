@@ -55,7 +55,7 @@ fn produce() -> Produced {
     let request_signature = encode_base64(&key().sign(request.as_bytes()).to_bytes());
     let public = PublicKey::from_bytes(&key().verifying_key().to_bytes()).unwrap();
     let mut sealed = Statement::parse(text(&STATEMENT)).unwrap();
-    seal(&SEAL_SECRET, &public.fingerprint(), &mut sealed);
+    seal(&SEAL_SECRET, &public.fingerprint(), &mut sealed).unwrap();
     Produced {
         request,
         request_signature,

@@ -215,8 +215,7 @@ impl App {
             time: now,
             nonce: String::new(),
         };
-        seal(&self.secrets.statement, &key.fingerprint(), &mut statement);
-        statement.check_fields().map_err(|e| {
+        seal(&self.secrets.statement, &key.fingerprint(), &mut statement).map_err(|e| {
             Error::conflict(
                 "roster_data_unsignable",
                 format!(

@@ -17,7 +17,7 @@ use super::crypto::KeyFingerprint;
 use super::identifier::Identifier;
 use super::ids::CeremonyId;
 use super::record::{RecordError, RecordReader, RecordWriter, format_time, parse_time};
-use super::statement::Statement;
+use super::statement::{Statement, StatementError};
 
 pub const STATEMENT_REQUEST_HEADER: &str = "pakta/statement-request/v1";
 
@@ -100,14 +100,22 @@ fn seal_mac(
     mac
 }
 
-/// Sets the statement's nonce to its seal: the first 16 bytes of
-/// HMAC-SHA256(secret, "pakta/statement-seal/v1\n" || key fingerprint hex || "\n" ||
-/// the statement's bytes up to, not including, the nonce line), as lowercase hex.
-pub fn seal(secret: &[u8; 32], fingerprint: &KeyFingerprint, statement: &mut Statement) {
+/// Checks that every field of the statement can be written, then sets its nonce to its
+/// seal: the first 16 bytes of HMAC-SHA256(secret, "pakta/statement-seal/v1\n" || key
+/// fingerprint hex || "\n" || the statement's bytes up to, not including, the nonce
+/// line), as lowercase hex.
+pub fn seal(
+    secret: &[u8; 32],
+    fingerprint: &KeyFingerprint,
+    statement: &mut Statement,
+) -> Result<(), StatementError> {
+    statement.nonce = PLACEHOLDER_NONCE.into();
+    statement.check_fields()?;
     let tag = seal_mac(secret, fingerprint, statement)
         .finalize()
         .into_bytes();
     statement.nonce = hex::encode(&tag[..16]);
+    Ok(())
 }
 
 /// Whether `statement` was issued by the registry holding `secret`, for the key with
@@ -155,7 +163,7 @@ mod tests {
     fn a_sealed_statement_is_recognised_and_any_change_breaks_the_seal() {
         let secret = [5; 32];
         let mut s = statement();
-        seal(&secret, &fingerprint(1), &mut s);
+        seal(&secret, &fingerprint(1), &mut s).expect("a writable statement");
         s.check_fields().expect("the seal is a valid nonce");
         assert!(is_sealed(&secret, &fingerprint(1), &s));
         assert!(
@@ -172,6 +180,13 @@ mod tests {
         let mut other_nonce = s.clone();
         other_nonce.nonce = "0".repeat(32);
         assert!(!is_sealed(&secret, &fingerprint(1), &other_nonce));
+    }
+
+    #[test]
+    fn a_statement_that_cannot_be_written_is_not_sealed() {
+        let mut s = statement();
+        s.name = "Andi\nWijaya".into();
+        assert!(seal(&[5; 32], &fingerprint(1), &mut s).is_err());
     }
 
     #[test]
