@@ -107,19 +107,7 @@ fn assert_signed(app: &TestApp, out: &Output, receipt_path: &Path) {
         ),
         "{stdout}"
     );
-    let verified = pakta(&[
-        "verify-receipt",
-        receipt_path.to_str().unwrap(),
-        "--vkey",
-        &app.vkey,
-    ]);
-    assert!(
-        verified.status.success(),
-        "{}{}",
-        text(&verified.stdout),
-        text(&verified.stderr)
-    );
-    assert!(text(&verified.stdout).contains("VALID"));
+    app.assert_receipt_file_verifies(receipt_path);
 }
 
 #[test]

@@ -35,19 +35,7 @@ fn a_retried_signature_gets_its_original_receipt() {
     }
     assert_eq!(app.registry_size(), size, "a retry appended an entry");
     let receipt = again.body["receipt"].as_str().unwrap();
-    let file = app.data_dir().join("again.tlog-proof");
-    std::fs::write(&file, receipt).unwrap();
-    let checked = pakta(&[
-        "verify-receipt",
-        file.to_str().unwrap(),
-        "--vkey",
-        &app.vkey,
-    ]);
-    assert!(
-        checked.status.success(),
-        "{}",
-        String::from_utf8_lossy(&checked.stdout)
-    );
+    app.assert_receipt_verifies(receipt);
 }
 
 #[test]

@@ -108,19 +108,7 @@ fn a_full_disk_is_answered_503_and_the_registry_recovers_when_space_returns() {
     );
     assert_eq!(app.sign(ceremony, SITI, &siti).status, 201);
     assert_eq!(app.registry_size(), size + 2);
-    let receipt = app.data_dir().join("andi.tlog-proof");
-    std::fs::write(&receipt, accepted.body["receipt"].as_str().unwrap()).unwrap();
-    let checked = pakta(&[
-        "verify-receipt",
-        receipt.to_str().unwrap(),
-        "--vkey",
-        &app.vkey,
-    ]);
-    assert!(
-        checked.status.success(),
-        "{}",
-        String::from_utf8_lossy(&checked.stdout)
-    );
+    app.assert_receipt_verifies(accepted.body["receipt"].as_str().unwrap());
 
     app.stop();
     let out = pakta(&["verify", "--data", app.data_dir().to_str().unwrap()]);

@@ -351,6 +351,30 @@ impl TestApp {
         )
     }
 
+    /// Checks a receipt file offline with the real `pakta verify-receipt`, against this
+    /// registry's verifier key, as an official or auditor would.
+    pub fn assert_receipt_file_verifies(&self, file: &Path) {
+        let out = pakta(&[
+            "verify-receipt",
+            file.to_str().unwrap(),
+            "--vkey",
+            &self.vkey,
+        ]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains("VALID"),
+            "{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// The same for a receipt's text: saved to a file first, as it is downloaded.
+    pub fn assert_receipt_verifies(&self, receipt: &str) {
+        let file = tempfile::NamedTempFile::new_in(self.data_dir()).unwrap();
+        std::fs::write(file.path(), receipt).unwrap();
+        self.assert_receipt_file_verifies(file.path());
+    }
+
     pub fn token(&self, body: Value) -> String {
         let reply = self.post("/api/tokens", Some(ADMIN), &body);
         assert_eq!(reply.status, 201, "{}", reply.text);
