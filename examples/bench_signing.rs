@@ -109,7 +109,8 @@ fn main() -> Result<()> {
     let dir = args
         .data
         .clone()
-        .unwrap_or_else(|| temporary.path().to_path_buf());
+        // A directory the registry creates itself is private (0700), as it must be.
+        .unwrap_or_else(|| temporary.path().join("registry"));
     let app = App::open(
         &dir,
         Arc::new(SystemClock),

@@ -99,7 +99,7 @@ fn a_ceremony_day_in_the_browser() {
 
     // The clerk imports the roster from a file; the Excel-damaged line is named.
     admin_login(&admin, &app);
-    let dir = tempfile::tempdir().unwrap();
+    let dir = private_tempdir();
     let roster = dir.path().join("pegawai.csv");
     std::fs::write(&roster, ROSTER_FILE).unwrap();
     admin.upload("#roster-file", &roster);

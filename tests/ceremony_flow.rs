@@ -228,7 +228,7 @@ fn entries_hold_no_personal_data() {
 fn keygen_and_sign_let_an_official_take_part_without_a_smartphone() {
     let app = TestApp::spawn();
     app.import(ROSTER);
-    let dir = tempfile::tempdir().unwrap();
+    let dir = private_tempdir();
     let key_path = dir.path().join("andi.key");
     let key_arg = key_path.to_str().unwrap();
     let out = pakta(&["keygen", "--out", key_arg]);
@@ -292,7 +292,7 @@ fn keygen_and_sign_let_an_official_take_part_without_a_smartphone() {
 
 #[test]
 fn pakta_import_reads_a_roster_file_and_reports_rejected_lines() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = private_tempdir();
     let file = dir.path().join("roster.csv");
     let bad = format!("{ROSTER}1.98E+17,Excel Korban,Staf,,PNS,DISDIK,Dinas Pendidikan\n");
     std::fs::write(&file, bad).unwrap();

@@ -37,6 +37,7 @@ fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(Duration::from_secs(30)))
+        .max_idle_age(pakta::http::CLIENT_IDLE_AGE)
         .build()
         .into()
 }
@@ -285,7 +286,7 @@ fn registry() -> TestApp {
 
 /// Copies the files of `from` (not SQLite's `-shm`) into a new temporary directory.
 fn backup(from: &Path) -> tempfile::TempDir {
-    let to = tempfile::tempdir().unwrap();
+    let to = private_tempdir();
     copy_files(from, to.path());
     to
 }
@@ -380,7 +381,7 @@ fn a_database_truncated_to_zero_bytes_is_refused() {
 /// The entries `pakta.sqlite3` holds together with `wal` (no WAL file when empty), read
 /// from a scratch copy so the files under test are not touched.
 fn entries_with_wal(data: &Path, wal: &[u8]) -> u64 {
-    let scratch = tempfile::tempdir().unwrap();
+    let scratch = private_tempdir();
     std::fs::copy(data.join(DATABASE), scratch.path().join(DATABASE)).unwrap();
     if !wal.is_empty() {
         std::fs::write(scratch.path().join(WAL), wal).unwrap();
@@ -437,10 +438,12 @@ fn a_write_ahead_log_that_lost_its_tail_is_refused_even_when_sqlite_recovers_par
         ("lost its last frames", 32 + kept_frames * frame, recovered),
         ("truncated to zero bytes", 0, clean),
     ] {
-        let copy = tempfile::tempdir().unwrap();
+        let copy = private_tempdir();
         for name in [DATABASE, LOG_KEY, CHECKPOINT] {
             std::fs::copy(data.join(name), copy.path().join(name)).unwrap();
         }
+        // Copied and cut, the WAL keeps the private mode the registry gave it.
+        std::fs::copy(data.join(WAL), copy.path().join(WAL)).unwrap();
         std::fs::write(copy.path().join(WAL), &wal[..len]).unwrap();
         println!("the WAL {what}:");
         assert_refused(

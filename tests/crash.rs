@@ -53,6 +53,7 @@ fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(Duration::from_secs(20)))
+        .max_idle_age(pakta::http::CLIENT_IDLE_AGE)
         .build()
         .into()
 }
@@ -359,7 +360,7 @@ fn kill_delay() -> Duration {
 #[test]
 fn every_acknowledged_signature_survives_repeated_sigkills() {
     let rounds = rounds();
-    let work = tempfile::tempdir().unwrap();
+    let work = common::private_tempdir();
     let data = work.path().join("data");
     let log = |n: usize| -> PathBuf { work.path().join(format!("server-{n}.log")) };
     let (mut server, took) = start(&data, &log(0));

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 #[test]
 fn the_demo_season_is_realistic_and_verifies() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::private_tempdir();
     let app = App::open(dir.path(), Arc::new(SystemClock), Config::default(), None).unwrap();
     let now = Utc.with_ymd_and_hms(2024, 11, 20, 3, 0, 0).unwrap();
     let tokens = actix_web::rt::System::new()

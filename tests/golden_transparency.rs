@@ -647,7 +647,7 @@ fn pakta_verify_receipt_accepts_the_golden_receipt_and_refuses_a_forged_one() {
         "FORMATS.md must show the output of pakta verify-receipt verbatim:\n{stdout}"
     );
 
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::private_tempdir();
     let forged = dir.path().join("forged.tlog-proof");
     std::fs::write(
         &forged,

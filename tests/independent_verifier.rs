@@ -89,7 +89,7 @@ impl Exported {
         let head = head.body["head"].as_str().unwrap().to_string();
         app.stop();
 
-        let dir = tempfile::tempdir().unwrap();
+        let dir = private_tempdir();
         let file = dir.path().join("registry.jsonl");
         let out = pakta(&[
             "export",
@@ -342,7 +342,7 @@ fn the_script_accepts_the_golden_export() {
 
 #[test]
 fn the_script_refuses_what_is_not_an_export() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = private_tempdir();
     let file = dir.path().join("not-an-export.jsonl");
     std::fs::write(&file, "{\"format\":\"something/else\",\"size\":0}\n").unwrap();
     let (code, out) = recompute(&file);

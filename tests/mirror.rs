@@ -43,7 +43,7 @@ fn mirror(url: &str, data: &std::path::Path, vkey: &str) -> (Option<i32>, String
 fn the_mirror_follows_the_log_and_stops_on_a_fork() {
     let real = TestApp::spawn();
     publish(&real, 0, 300, "Teks");
-    let dir = tempfile::tempdir().unwrap();
+    let dir = private_tempdir();
     let copy = dir.path().join("mirror");
 
     let (code, out) = mirror(&real.url, &copy, &real.vkey);

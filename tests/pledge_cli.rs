@@ -114,7 +114,7 @@ fn assert_signed(app: &TestApp, out: &Output, receipt_path: &Path) {
 fn pledge_signs_from_a_key_file_only_after_the_official_agrees() {
     let app = TestApp::spawn();
     app.import(ROSTER);
-    let dir = tempfile::tempdir().unwrap();
+    let dir = private_tempdir();
     let keys: Vec<PathBuf> = [ANDI, SITI, BUDI]
         .iter()
         .map(|nip| keygen_and_enroll(&app, dir.path(), nip))
@@ -198,7 +198,7 @@ fn pledge_signs_from_a_key_file_only_after_the_official_agrees() {
 fn pledge_says_what_went_wrong_in_indonesian() {
     let app = TestApp::spawn();
     app.import(ROSTER);
-    let dir = tempfile::tempdir().unwrap();
+    let dir = private_tempdir();
     let andi_key = keygen_and_enroll(&app, dir.path(), ANDI);
     let ceremony = app.create_ceremony(json!({"all": true}));
     app.open(ceremony);

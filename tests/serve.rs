@@ -1,6 +1,7 @@
 //! Starting the real `pakta serve` binary as an administrator would: first start makes
 //! the data directory, the database, a private log key and a one-time admin token; a
-//! restart keeps them and does not print the token again.
+//! restart keeps them and does not print the token again. The directory and its files
+//! are readable by their owner only, and a start on ones others can read is refused.
 
 mod common;
 
@@ -15,7 +16,7 @@ fn start(data: &std::path::Path) -> ServeProcess {
 
 #[test]
 fn first_start_sets_up_the_data_directory_and_a_one_time_admin_token() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = common::private_tempdir();
     let data = dir.path().join("pakta-data");
     let server = start(&data);
 
@@ -52,6 +53,7 @@ fn first_start_sets_up_the_data_directory_and_a_one_time_admin_token() {
 
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
+        .max_idle_age(pakta::http::CLIENT_IDLE_AGE)
         .build()
         .into();
     let pledge = |url: &str, token: &str| {
@@ -96,4 +98,65 @@ fn first_start_sets_up_the_data_directory_and_a_one_time_admin_token() {
         !stored.windows(token.len()).any(|w| w == token.as_bytes()),
         "the admin token itself is never stored"
     );
+}
+
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+fn set_mode(path: &std::path::Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// A refused start: its exit and what it said on stdout and stderr.
+fn refused(data: &std::path::Path) -> String {
+    match serve_process::start(data, None, Stderr::Capture) {
+        Ok(server) => panic!("served although refused: {:?}", server.lines),
+        Err(exited) => {
+            assert!(!exited.status.success());
+            format!("{}\n{}", exited.lines.join("\n"), exited.stderr)
+        }
+    }
+}
+
+#[test]
+fn the_data_directory_and_its_files_are_private_from_the_start() {
+    let dir = common::private_tempdir();
+    let data = dir.path().join("pakta-data");
+    let server = start(&data);
+    assert_eq!(mode(&data), 0o700, "the data directory");
+    for file in [
+        "pakta.sqlite3",
+        "pakta.sqlite3-wal",
+        "pakta.sqlite3-shm",
+        "log-key",
+        "log-checkpoint",
+    ] {
+        assert_eq!(mode(&data.join(file)), 0o600, "{file}");
+    }
+    drop(server);
+
+    // A directory or database others can read is refused, with the chmod that fixes it.
+    set_mode(&data, 0o755);
+    let said = refused(&data);
+    assert!(
+        said.contains(&format!("chmod 700 {}", data.display())),
+        "{said}"
+    );
+    set_mode(&data, 0o700);
+    drop(start(&data));
+
+    let database = data.join("pakta.sqlite3");
+    set_mode(&database, 0o644);
+    let said = refused(&data);
+    assert!(said.contains("chmod 600"), "{said}");
+    assert!(said.contains("pakta.sqlite3"), "{said}");
+    set_mode(&database, 0o600);
+    drop(start(&data));
 }

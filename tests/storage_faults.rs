@@ -20,7 +20,7 @@ struct SmallDisk {
 
 impl SmallDisk {
     fn mount(size: &str) -> SmallDisk {
-        let mount = tempfile::tempdir().unwrap();
+        let mount = private_tempdir();
         let status = Command::new("mount")
             .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
             .arg(mount.path())
@@ -65,7 +65,7 @@ fn fill(path: &Path) -> PathBuf {
 #[test]
 fn a_full_disk_is_answered_503_and_the_registry_recovers_when_space_returns() {
     let disk = SmallDisk::mount("24m");
-    let mut app = TestApp::spawn_in(tempfile::tempdir_in(disk.path()).unwrap(), ORIGIN);
+    let mut app = TestApp::spawn_in(private_tempdir_in(disk.path()), ORIGIN);
     app.import(ROSTER);
     let andi = app.enroll(ANDI);
     let siti = app.enroll(SITI);

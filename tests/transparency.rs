@@ -247,7 +247,7 @@ fn receipts_verify_offline_and_a_flipped_byte_is_caught() {
     let receipt = signed.body["receipt"].as_str().unwrap().to_string();
     assert!(receipt.contains("\nc2sp.org/tlog-proof@v1\nextra "));
 
-    let dir = tempfile::tempdir().unwrap();
+    let dir = private_tempdir();
     let vkey_file = dir.path().join("registry.vkey");
     std::fs::write(&vkey_file, format!("{}\n", app.vkey)).unwrap();
     let check = |text: &str, vkey: &str| {

@@ -127,6 +127,47 @@ fn keep(path: &Path, note: &str) -> Result<()> {
     Ok(())
 }
 
+/// The data directory and the database hold personal data, token hashes and the
+/// registry's secrets: a directory or database file that other users can read is
+/// refused, with the `chmod` that fixes it.
+#[cfg(unix)]
+fn refuse_files_others_can_read(data_dir: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &Path| {
+        std::fs::metadata(path)
+            .ok()
+            .map(|m| m.permissions().mode() & 0o777)
+    };
+    if let Some(dir_mode) = mode(data_dir)
+        && dir_mode & 0o077 != 0
+    {
+        return Err(refuse(
+            "data_directory_exposed",
+            format!(
+                "The data directory {} can be read by other users (mode {dir_mode:o}); it holds the roster, signed statements and the registry's secrets. Run `chmod 700 {}` and start again.",
+                data_dir.display(),
+                data_dir.display()
+            ),
+        ));
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let file = data_dir.join(format!("{DATABASE_FILE}{suffix}"));
+        if let Some(file_mode) = mode(&file)
+            && file_mode & 0o077 != 0
+        {
+            return Err(refuse(
+                "database_exposed",
+                format!(
+                    "The database file {} can be read by other users (mode {file_mode:o}). Run `chmod 600 {}/{DATABASE_FILE}*` and start again.",
+                    file.display(),
+                    data_dir.display()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// What the data directory holds before the database is opened.
 pub struct Found {
     pub key_exists: bool,
@@ -158,6 +199,8 @@ pub fn check_files(data_dir: &Path, key_path: &Path) -> Result<Found> {
             ));
         }
     };
+    #[cfg(unix)]
+    refuse_files_others_can_read(data_dir)?;
     #[cfg(unix)]
     if key_exists {
         use std::os::unix::fs::PermissionsExt;

@@ -87,6 +87,7 @@ pub fn mirror(args: MirrorArgs) -> Result<ExitCode> {
     }
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(Duration::from_secs(60)))
+        .max_idle_age(pakta::http::CLIENT_IDLE_AGE)
         .build()
         .into();
     loop {

@@ -119,6 +119,7 @@ pub fn pledge(args: PledgeArgs) -> Result<ExitCode> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(Duration::from_secs(60)))
+        .max_idle_age(pakta::http::CLIENT_IDLE_AGE)
         .build()
         .into();
 

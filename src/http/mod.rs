@@ -17,6 +17,11 @@ pub use limits::Limits;
 
 use crate::app::App;
 
+/// How long this project's own HTTP clients (the CLI, the tests) keep an idle pooled
+/// connection: well under the 5 s after which the server closes an idle keep-alive
+/// connection, so a request is never sent down a connection the server has just closed.
+pub const CLIENT_IDLE_AGE: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Largest JSON body accepted: a statement, a signature and some fields fit many times.
 pub const JSON_LIMIT: usize = 64 * 1024;
 /// Largest roster upload: about 100,000 officials.

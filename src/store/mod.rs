@@ -61,13 +61,19 @@ impl Store {
     /// Opens (creating if needed) the database in `dir` and brings its schema up to date.
     /// Entries appended through this handle take their time from `clock`.
     pub fn open(dir: &Path, clock: Arc<dyn Clock>) -> Result<Store> {
-        std::fs::create_dir_all(dir).map_err(|e| {
+        create_private_dir(dir).map_err(|e| {
             Error::internal(format!(
                 "Tidak dapat membuat direktori data {}: {e}. Periksa izin tulis atau pilih --data lain.",
                 dir.display()
             ))
         })?;
         let path = dir.join(DATABASE_FILE);
+        create_private_file(&path).map_err(|e| {
+            Error::internal(format!(
+                "Tidak dapat membuat basis data {}: {e}. Periksa izin tulis direktori data.",
+                path.display()
+            ))
+        })?;
         let mut conn = Connection::open(&path)?;
         conn.execute_batch(
             "PRAGMA journal_mode = WAL;
@@ -181,6 +187,36 @@ impl Store {
         F: FnOnce(&mut WriteTx<'_>) -> Result<T> + Send + 'static,
     {
         self.writer.write_blocking(self.clock.clone(), f)
+    }
+}
+
+/// The data directory holds personal data (the roster, statements), token hashes and
+/// the registry's secrets: readable by its owner only, from the moment it exists.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+/// Creates the database file with mode 0600 before SQLite opens it. SQLite gives the
+/// `-wal` and `-shm` files it makes the database file's mode, so they are private too.
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
     }
 }
 

@@ -83,13 +83,13 @@ impl TestApp {
 
     /// A registry served with chosen limits on slow and greedy clients.
     pub fn spawn_with_limits(limits: pakta::http::Limits) -> TestApp {
-        TestApp::spawn_in_with(tempfile::tempdir().expect("temp dir"), ORIGIN, limits)
+        TestApp::spawn_in_with(private_tempdir(), ORIGIN, limits)
     }
 
     /// A registry whose data directory `prepare` fills before first start (a log key of
     /// its own, entries copied in), under `origin`.
     pub fn spawn_prepared(origin: &str, prepare: impl FnOnce(&Path)) -> TestApp {
-        let dir = tempfile::tempdir().expect("temp dir");
+        let dir = private_tempdir();
         prepare(dir.path());
         TestApp::spawn_in(dir, origin)
     }
@@ -97,7 +97,7 @@ impl TestApp {
     /// A registry that signs with the same log key (and origin) as `other`: the way an
     /// operator could show two different histories under one identity.
     pub fn spawn_impersonating(other: &TestApp) -> TestApp {
-        let dir = tempfile::tempdir().expect("temp dir");
+        let dir = private_tempdir();
         let key = pakta::app::log_key_path(other.data_dir());
         std::fs::copy(&key, pakta::app::log_key_path(dir.path())).expect("copy log key");
         TestApp::spawn_in(dir, ORIGIN)
@@ -129,6 +129,7 @@ impl TestApp {
         let server = rx.recv().expect("server handle");
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
+            .max_idle_age(pakta::http::CLIENT_IDLE_AGE)
             .build()
             .into();
         TestApp {
@@ -443,6 +444,24 @@ pub fn enrollment_body(nip: &str, code: &str, key: &SigningKey) -> Value {
         "public_key": public_b64(key),
         "proof": sign_b64(key, message.as_bytes()),
     })
+}
+
+/// A temporary directory readable by its owner only, as a data directory must be
+/// (`pakta serve` refuses one that others can read; `tempfile` makes them 0755).
+pub fn private_tempdir() -> tempfile::TempDir {
+    private(tempfile::tempdir().expect("temp dir"))
+}
+
+/// The same, inside `parent` (a filesystem the test controls).
+pub fn private_tempdir_in(parent: &Path) -> tempfile::TempDir {
+    private(tempfile::tempdir_in(parent).expect("temp dir"))
+}
+
+fn private(dir: tempfile::TempDir) -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))
+        .expect("chmod 700 the temp dir");
+    dir
 }
 
 /// Runs the real `pakta` binary.
