@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 
 use crate::domain::identifier::{Category, Identifier, IdentifierKind, OpdCode};
+use crate::domain::record::is_invisible_format;
 
 /// One accepted roster line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -351,15 +352,18 @@ impl Columns {
         let category = Category::parse(field(self.category)).map_err(|e| e.to_string())?;
         let identifier = Identifier::parse(category, field(self.nip)).map_err(|e| e.to_string())?;
         let name = required_text(
+            "name",
             field(self.name),
             "Kolom name (nama pegawai) kosong; isi nama lengkap pegawai.",
         )?;
         let position = required_text(
+            "position",
             field(self.position),
             "Kolom position (jabatan) kosong; isi jabatan pegawai.",
         )?;
         let opd_code = OpdCode::parse(field(self.opd_code)).map_err(|e| e.to_string())?;
         let opd_name = required_text(
+            "opd_name",
             field(self.opd_name),
             "Kolom opd_name (nama OPD) kosong; isi nama perangkat daerah tempat pegawai bertugas.",
         )?;
@@ -367,6 +371,9 @@ impl Columns {
             .rank
             .map(|index| collapse_whitespace(field(index)))
             .filter(|rank| !rank.is_empty());
+        if let Some(rank) = &rank {
+            refuse_hidden_characters("rank", rank)?;
+        }
 
         Ok(RosterRow {
             line,
@@ -387,12 +394,45 @@ fn collapse_whitespace(value: &str) -> String {
     value.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn required_text(value: &str, reason_if_empty: &str) -> Result<String, String> {
+fn required_text(column: &str, value: &str, reason_if_empty: &str) -> Result<String, String> {
     let value = collapse_whitespace(value);
     if value.is_empty() {
-        Err(reason_if_empty.to_string())
-    } else {
-        Ok(value)
+        return Err(reason_if_empty.to_string());
+    }
+    refuse_hidden_characters(column, &value)?;
+    Ok(value)
+}
+
+/// Characters that show as nothing, or turn the text around, in a name, position or
+/// unit: a zero-width space or joiner, a direction override (U+202E), the soft hyphen,
+/// or the Hangul fillers (U+115F, U+1160, U+3164, U+FFA0) that render as blanks. A
+/// name holding one looks like another person's name while being other bytes; found at
+/// import, it is fixed at the source instead of when the official tries to sign.
+fn is_hidden_in_a_name(c: char) -> bool {
+    is_invisible_format(c)
+        || matches!(
+            c,
+            '\u{115F}'
+                | '\u{1160}'
+                | '\u{3164}'
+                | '\u{FFA0}'
+                | '\u{180E}'
+                | '\u{2028}'
+                | '\u{2029}'
+        )
+}
+
+fn refuse_hidden_characters(column: &str, value: &str) -> Result<(), String> {
+    match value.chars().position(is_hidden_in_a_name) {
+        None => Ok(()),
+        Some(at) => {
+            let c = value.chars().nth(at).expect("found above");
+            Err(format!(
+                "Kolom {column} memuat karakter tak terlihat U+{:04X} pada huruf ke-{}; ketik ulang isian itu (jangan menyalin dari dokumen atau pesan lain) lalu unggah ulang.",
+                u32::from(c),
+                at + 1
+            ))
+        }
     }
 }
 
@@ -409,6 +449,35 @@ mod tests {
             .find(|r| r.line == line)
             .map(|r| r.reason.as_str())
             .unwrap_or_else(|| panic!("no rejection at line {line}: {parsed:#?}"))
+    }
+
+    #[test]
+    fn names_with_hidden_characters_are_refused_with_their_column_and_position() {
+        for (hidden, code) in [
+            ("\u{200B}", "200B"),
+            ("\u{200D}", "200D"),
+            ("\u{202E}", "202E"),
+            ("\u{3164}", "3164"),
+            ("\u{115F}", "115F"),
+            ("\u{00AD}", "00AD"),
+            ("\u{FEFF}", "FEFF"),
+        ] {
+            let text = format!(
+                "{HEADER}\n198001012005011001,Andi{hidden}Wijaya,Kepala,,PNS,DISDIK,Dinas Pendidikan\n"
+            );
+            let parsed = parse_roster(&text).unwrap();
+            assert!(parsed.rows.is_empty(), "U+{code} imported");
+            assert_eq!(
+                reason_at(&parsed, 2),
+                format!(
+                    "Kolom name memuat karakter tak terlihat U+{code} pada huruf ke-5; ketik ulang isian itu (jangan menyalin dari dokumen atau pesan lain) lalu unggah ulang."
+                )
+            );
+        }
+        let text = format!(
+            "{HEADER}\n198001012005011001,Andi,Kepala\u{200B}Dinas,,PNS,DISDIK,Dinas Pendidikan\n"
+        );
+        assert!(reason_at(&parse_roster(&text).unwrap(), 2).starts_with("Kolom position memuat"));
     }
 
     #[test]
