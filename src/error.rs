@@ -17,6 +17,8 @@ pub enum ErrorKind {
     /// A valid token whose role or scope does not allow this (403).
     Forbidden,
     NotFound,
+    /// The path exists, but not with this method (405).
+    MethodNotAllowed,
     /// The request is well-formed but the registry's state does not allow it now (409).
     Conflict,
     /// A statement or enrollment code whose time has passed (410).

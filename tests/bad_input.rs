@@ -616,8 +616,14 @@ fn cases() -> Vec<Case> {
             .expect(404, "unknown_route")
             .request(|fx| fx.app.get("/api/pledge", None)),
         case("GET on a POST-only route")
-            .expect(404, "unknown_route")
+            .expect(405, "method_not_allowed")
             .request(|fx| fx.app.get("/api/signatures", None)),
+        case("POST on a page")
+            .expect(405, "method_not_allowed")
+            .request(|fx| fx.app.post("/tanda-tangan.html", None, &json!({}))),
+        case("a path outside /api that does not exist")
+            .expect(404, "unknown_route")
+            .request(|fx| fx.app.get("/halaman/yang/tidak/ada", None)),
     ]
 }
 
@@ -678,4 +684,30 @@ fn bad_requests_are_refused_with_an_envelope_and_write_nothing() {
         cases.len(),
         failures.join("\n")
     );
+}
+
+#[test]
+fn a_wrong_method_is_answered_405_naming_the_methods_the_path_takes() {
+    let app = TestApp::spawn();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    for (method, path, allow) in [
+        ("GET", "/api/enroll", "POST"),
+        ("DELETE", "/api/pledges", "GET, POST"),
+        ("POST", "/checkpoint", "GET"),
+    ] {
+        let request = ureq::http::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", app.url))
+            .body(())
+            .unwrap();
+        let mut reply = agent.run(request).unwrap();
+        assert_eq!(reply.status().as_u16(), 405, "{method} {path}");
+        assert_eq!(reply.headers()["allow"], allow, "{method} {path}");
+        let body: Value =
+            serde_json::from_str(&reply.body_mut().read_to_string().unwrap()).unwrap();
+        assert_eq!(body["error"]["code"], "method_not_allowed");
+    }
 }

@@ -3,7 +3,7 @@
 //! answered with the same envelope: `{"error": {"code": "...", "message": "..."}}`.
 
 use actix_web::error::{JsonPayloadError, PathError, PayloadError, QueryPayloadError};
-use actix_web::http::StatusCode;
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde_json::json;
 
@@ -25,6 +25,7 @@ impl ResponseError for Error {
             ErrorKind::Unauthorized => StatusCode::UNAUTHORIZED,
             ErrorKind::Forbidden => StatusCode::FORBIDDEN,
             ErrorKind::NotFound => StatusCode::NOT_FOUND,
+            ErrorKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorKind::Conflict => StatusCode::CONFLICT,
             ErrorKind::Expired => StatusCode::GONE,
             ErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -153,6 +154,27 @@ pub fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Err
 
 pub fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
     Error::bad_request("invalid_path", format!("Alamat tidak valid: {err}.")).into()
+}
+
+/// The methods a path takes, for the `Allow` header of its 405.
+pub struct Allow(pub &'static str);
+
+pub async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
+    let allow = req.app_data::<Allow>().map_or("", |a| a.0);
+    let mut response = Error::new(
+        ErrorKind::MethodNotAllowed,
+        "method_not_allowed",
+        format!(
+            "{} {} tidak tersedia; alamat ini hanya menerima {allow}. Daftar rute ada di README (bagian HTTP API).",
+            req.method(),
+            req.path()
+        ),
+    )
+    .error_response();
+    if let Ok(value) = header::HeaderValue::from_str(allow) {
+        response.headers_mut().insert(header::ALLOW, value);
+    }
+    response
 }
 
 pub async fn unknown_route(req: HttpRequest) -> Result<HttpResponse, Error> {

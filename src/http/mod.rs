@@ -40,58 +40,79 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .app_data(web::PathConfig::default().error_handler(error::path_error))
     .service(
         web::scope("/api")
-            .route("/officials/import", web::post().to(import_officials))
-            .route("/officials", web::get().to(list_officials))
-            .route(
-                "/officials/{nip}/enrollment-code",
-                web::post().to(enrollment_code),
+            .service(resource("/officials/import", "POST").route(web::post().to(import_officials)))
+            .service(resource("/officials", "GET").route(web::get().to(list_officials)))
+            .service(
+                resource("/officials/{nip}/enrollment-code", "POST")
+                    .route(web::post().to(enrollment_code)),
             )
-            .route("/tokens", web::post().to(create_token))
-            .route("/whoami", web::get().to(whoami))
-            .route("/enroll", web::post().to(enroll))
-            .route("/pledges", web::post().to(publish_pledge))
-            .route("/pledges", web::get().to(list_pledges))
-            .route("/ceremonies", web::post().to(create_ceremony))
-            .route("/ceremonies", web::get().to(list_ceremonies))
-            .route("/ceremonies/{id}", web::get().to(ceremony_details))
-            .route("/ceremonies/{id}/open", web::post().to(open_ceremony))
-            .route("/ceremonies/{id}/attendance", web::post().to(check_in))
-            .route(
-                "/ceremonies/{id}/statement",
-                web::post().to(issue_statement),
+            .service(resource("/tokens", "POST").route(web::post().to(create_token)))
+            .service(resource("/whoami", "GET").route(web::get().to(whoami)))
+            .service(resource("/enroll", "POST").route(web::post().to(enroll)))
+            .service(
+                resource("/pledges", "GET, POST")
+                    .route(web::post().to(publish_pledge))
+                    .route(web::get().to(list_pledges)),
             )
-            .route("/ceremonies/{id}/close", web::post().to(close_ceremony))
-            .route("/ceremonies/{id}/report", web::get().to(report))
-            .route("/ceremonies/{id}/unsigned", web::get().to(unsigned))
-            .route(
-                "/ceremonies/{id}/presence-code",
-                web::get().to(presence_code),
+            .service(
+                resource("/ceremonies", "GET, POST")
+                    .route(web::post().to(create_ceremony))
+                    .route(web::get().to(list_ceremonies)),
             )
-            .route(
-                "/ceremonies/{id}/presence",
-                web::post().to(presence_check_in),
+            .service(resource("/ceremonies/{id}", "GET").route(web::get().to(ceremony_details)))
+            .service(resource("/ceremonies/{id}/open", "POST").route(web::post().to(open_ceremony)))
+            .service(
+                resource("/ceremonies/{id}/attendance", "POST").route(web::post().to(check_in)),
             )
-            .route("/ceremonies/{id}/counts", web::get().to(counts))
-            .route("/enrollment-cards", web::post().to(enrollment_cards))
-            .route("/qr.svg", web::get().to(qr_svg))
-            .route("/signatures", web::post().to(submit_signature))
-            .route("/verify", web::post().to(verify))
-            .route("/registry/head", web::get().to(registry_head))
-            .route("/registry/entries", web::get().to(registry_entries))
-            .route("/registry/vkey", web::get().to(vkey))
-            .route("/registry/proof/inclusion", web::get().to(inclusion_proof))
-            .route(
-                "/registry/proof/consistency",
-                web::get().to(consistency_proof),
+            .service(
+                resource("/ceremonies/{id}/statement", "POST")
+                    .route(web::post().to(issue_statement)),
             )
-            .route("/openapi.yaml", web::get().to(openapi))
-            .route("/info", web::get().to(info))
+            .service(
+                resource("/ceremonies/{id}/close", "POST").route(web::post().to(close_ceremony)),
+            )
+            .service(resource("/ceremonies/{id}/report", "GET").route(web::get().to(report)))
+            .service(resource("/ceremonies/{id}/unsigned", "GET").route(web::get().to(unsigned)))
+            .service(
+                resource("/ceremonies/{id}/presence-code", "GET")
+                    .route(web::get().to(presence_code)),
+            )
+            .service(
+                resource("/ceremonies/{id}/presence", "POST")
+                    .route(web::post().to(presence_check_in)),
+            )
+            .service(resource("/ceremonies/{id}/counts", "GET").route(web::get().to(counts)))
+            .service(resource("/enrollment-cards", "POST").route(web::post().to(enrollment_cards)))
+            .service(resource("/qr.svg", "GET").route(web::get().to(qr_svg)))
+            .service(resource("/signatures", "POST").route(web::post().to(submit_signature)))
+            .service(resource("/verify", "POST").route(web::post().to(verify)))
+            .service(resource("/registry/head", "GET").route(web::get().to(registry_head)))
+            .service(resource("/registry/entries", "GET").route(web::get().to(registry_entries)))
+            .service(resource("/registry/vkey", "GET").route(web::get().to(vkey)))
+            .service(
+                resource("/registry/proof/inclusion", "GET").route(web::get().to(inclusion_proof)),
+            )
+            .service(
+                resource("/registry/proof/consistency", "GET")
+                    .route(web::get().to(consistency_proof)),
+            )
+            .service(resource("/openapi.yaml", "GET").route(web::get().to(openapi)))
+            .service(resource("/info", "GET").route(web::get().to(info)))
             .default_service(web::to(error::unknown_route)),
     )
-    .route("/checkpoint", web::get().to(checkpoint))
-    .route("/tile/{path:.*}", web::get().to(tile))
-    .route("/", web::get().to(web_page))
-    .route("/{file:[^/]+}", web::get().to(web_page));
+    .service(resource("/checkpoint", "GET").route(web::get().to(checkpoint)))
+    .service(resource("/tile/{path:.*}", "GET").route(web::get().to(tile)))
+    .service(resource("/", "GET").route(web::get().to(web_page)))
+    .service(resource("/{file:[^/]+}", "GET").route(web::get().to(web_page)))
+    .default_service(web::to(error::unknown_route));
+}
+
+/// One path of the route table. A request with a method the path does not take gets
+/// `405 method_not_allowed` with the envelope and an `Allow` header listing `allow`.
+fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
+    web::resource(path)
+        .app_data(error::Allow(allow))
+        .default_service(web::to(error::method_not_allowed))
 }
 
 /// Starts serving on an already bound listener (port 0 in tests), with the default
