@@ -241,6 +241,7 @@ fn main() -> Result<()> {
             // Every client is on this machine, one address: no per-address cap.
             let limits = pakta::http::Limits {
                 max_connections_per_address: 0,
+                rate_limit: 0,
                 ..pakta::http::Limits::default()
             };
             let server = pakta::http::serve_with(server_app, listener, limits).expect("serve");

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use pakta::http::Limits;
-use serde_json::Value;
+use serde_json::{Value, json};
 use socket2::{Domain, Socket, Type};
 
 /// Long enough for a loaded 2-core machine to answer anything the server answers at once.
@@ -351,4 +351,57 @@ fn slow_clients_from_one_address_do_not_starve_others() {
         thread::sleep(Duration::from_millis(50));
     };
     assert_eq!(answer.status, 200, "slots not given back: {}", answer.body);
+}
+
+/// A `POST /api/verify` from `source`, read raw so its headers can be checked.
+fn verify_from(source: Ipv4Addr, server: SocketAddr) -> Answer {
+    let body = json!({"statement": "x", "signature": "AAAA"}).to_string();
+    let mut stream = connect_from(source, server);
+    write!(
+        stream,
+        "POST /api/verify HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    read_answer(&mut stream)
+}
+
+/// The rate limit on the public routes: one address over its rate gets 429 with the
+/// seconds to wait, on those routes only, while another address is served as usual.
+#[test]
+fn one_address_over_its_rate_is_told_when_to_come_back() {
+    const RATE: u32 = 5;
+    let app = TestApp::spawn_with_limits(pakta::http::Limits {
+        rate_limit: RATE,
+        ..pakta::http::Limits::default()
+    });
+    let server = server(&app);
+    // A burst of twice the rate passes, then requests are refused until the rate refills.
+    let started = Instant::now();
+    let mut allowed = 0u32;
+    let refused = loop {
+        let answer = verify_from(ELSEWHERE, server);
+        if answer.status != 429 {
+            assert_eq!(answer.status, 200, "{}", answer.body);
+            allowed += 1;
+            assert!(allowed < 200, "never refused");
+            continue;
+        }
+        break answer;
+    };
+    let refill = (started.elapsed().as_secs_f64() * f64::from(RATE)).ceil() as u32;
+    assert!(
+        (2 * RATE..=2 * RATE + refill).contains(&allowed),
+        "{allowed} allowed: a burst of {} and at most {refill} refilled",
+        2 * RATE
+    );
+    assert_eq!(refused.code(), "rate_limited");
+    assert_eq!(refused.header("retry-after"), Some("1"), "{}", refused.head);
+    // Reads are not rate limited, and another address is not held back by this one.
+    assert_eq!(
+        get_from(ELSEWHERE, server, "/api/registry/head").status,
+        200
+    );
+    let other = verify_from(Ipv4Addr::new(127, 0, 0, 3), server);
+    assert_eq!(other.status, 200, "{}", other.body);
 }

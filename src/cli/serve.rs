@@ -56,12 +56,18 @@ pub struct LimitArgs {
     /// phones behind one NAT share an address; load tests from one machine pass 0.
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_connections_per_address)]
     max_connections_per_address: usize,
+    /// Requests per second one client address may make to the public routes (enroll,
+    /// statement, signatures, presence, verify), bursts of twice as many; 0: no limit.
+    /// The default lets a hall of 1,000 officials behind one NAT all sign at once.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().rate_limit)]
+    rate_limit: u32,
 }
 
 impl LimitArgs {
     fn limits(&self) -> Limits {
         Limits {
             max_connections_per_address: self.max_connections_per_address,
+            rate_limit: self.rate_limit,
             ..Limits::default()
         }
     }

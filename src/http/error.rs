@@ -119,6 +119,25 @@ pub fn too_many_connections() -> Error {
     )
 }
 
+/// The answer to a client over its rate on the public routes: 429, and `Retry-After`
+/// with the whole seconds until its next request is allowed.
+pub fn rate_limited(wait: std::time::Duration) -> HttpResponse {
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let mut response = Error::new(
+        ErrorKind::TooManyRequests,
+        "rate_limited",
+        format!(
+            "Terlalu banyak permintaan dari alamat jaringan Anda dalam waktu singkat. Tunggu {seconds} detik, lalu coba lagi."
+        ),
+    )
+    .error_response();
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        header::HeaderValue::from(seconds.max(1)),
+    );
+    response
+}
+
 /// Reads an optional JSON body by hand (an empty body means "no options"), with the same
 /// answers as the JSON extractor for a body that is present but wrong.
 pub fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, Error> {

@@ -3,8 +3,12 @@
 //! address. Without these, 1,100 connections trickling bodies at a byte a second kept the
 //! server from answering anyone, and no token was needed to do it.
 //!
-//! The header time is enforced by actix itself (see `serve_with`); the body time and the
-//! per-address count by [`Gate`], a middleware that runs once a request's headers are in.
+//! It also bounds how often one address may use the public routes that take a person's
+//! identifier or cost a signature check (the rate limit, GCRA from `governor`).
+//!
+//! The header time is enforced by actix itself (see `serve_with`); the body time, the
+//! per-address count and the rate by [`Gate`], a middleware that runs once a request's
+//! headers are in.
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -20,12 +24,15 @@ use std::time::Duration;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
-use actix_web::http::header;
+use actix_web::http::{Method, header};
 use actix_web::middleware::Next;
 use actix_web::rt::time::{Instant, Sleep, sleep_until};
 use actix_web::web::Bytes;
 use actix_web::{HttpMessage, ResponseError};
 use futures_util::Stream;
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::num::NonZeroU32;
 
 use super::CSV_LIMIT;
 
@@ -43,6 +50,10 @@ pub struct Limits {
     /// Time from a request's headers until its body is in, plus the declared length at
     /// `MIN_BODY_RATE`.
     pub body_timeout: Duration,
+    /// Requests per second one client address may make to the public routes that take
+    /// a person's data or cost a signature check (enroll, statement, signatures,
+    /// presence, verify), with bursts of twice as many; 0: no limit.
+    pub rate_limit: u32,
 }
 
 impl Default for Limits {
@@ -58,6 +69,12 @@ impl Default for Limits {
             header_timeout: Duration::from_secs(5),
             // Our JSON bodies are at most 64 KiB: seconds even on a poor mobile link.
             body_timeout: Duration::from_secs(10),
+            // A hall of 1,000 officials behind one NAT makes about two public requests
+            // each to sign (statement request, signature). If all press "sign" in the
+            // same instant, a burst of 400 and 200/s after it let all 2,000 requests
+            // through within 8 seconds, and none is refused; one address guessing
+            // enrollment codes or flooding verifications is held to 200/s.
+            rate_limit: 200,
         }
     }
 }
@@ -73,7 +90,28 @@ const MIN_BODY_RATE: u64 = 32 * 1024;
 pub(super) struct Gate {
     limits: Limits,
     in_flight: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    /// Requests per client on the public routes (GCRA, from `governor`).
+    rate: Option<Arc<DefaultKeyedRateLimiter<IpAddr>>>,
 }
+
+/// The public routes whose use the rate limit bounds: those a stranger can call with a
+/// person's identifier, and those that cost the server a signature check.
+fn is_rate_limited(method: &Method, path: &str) -> bool {
+    if method != Method::POST {
+        return false;
+    }
+    match path.strip_prefix("/api/") {
+        Some("enroll" | "signatures" | "verify") => true,
+        Some(rest) => rest
+            .strip_prefix("ceremonies/")
+            .is_some_and(|rest| rest.ends_with("/statement") || rest.ends_with("/presence")),
+        None => false,
+    }
+}
+
+/// Clients the rate limiter remembers before it forgets those that are back to a full
+/// burst: its memory stays bounded however many addresses come by.
+const RATE_CLIENTS_KEPT: usize = 10_000;
 
 enum Admission {
     Unlimited,
@@ -121,10 +159,33 @@ fn client_of(ip: IpAddr) -> IpAddr {
 
 impl Gate {
     pub(super) fn new(limits: Limits) -> Gate {
+        let rate = NonZeroU32::new(limits.rate_limit).map(|per_second| {
+            let burst = per_second.saturating_mul(NonZeroU32::new(2).expect("2 is not 0"));
+            Arc::new(RateLimiter::keyed(
+                Quota::per_second(per_second).allow_burst(burst),
+            ))
+        });
         Gate {
             limits,
             in_flight: Arc::default(),
+            rate,
         }
+    }
+
+    /// How long `client` must wait before this request is allowed, if it must.
+    fn rate_wait(&self, req: &ServiceRequest, client: Option<IpAddr>) -> Option<Duration> {
+        let limiter = self.rate.as_ref()?;
+        let client = client_of(client?);
+        if !is_rate_limited(req.method(), req.path()) {
+            return None;
+        }
+        if limiter.len() > RATE_CLIENTS_KEPT {
+            limiter.retain_recent();
+        }
+        limiter
+            .check_key(&client)
+            .err()
+            .map(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
     }
 
     fn admit(&self, client: Option<IpAddr>) -> Admission {
@@ -159,7 +220,8 @@ impl Gate {
         mut req: ServiceRequest,
         next: Next<B>,
     ) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
-        let _slot = match self.admit(req.peer_addr().map(|a| a.ip())) {
+        let client = req.peer_addr().map(|a| a.ip());
+        let _slot = match self.admit(client) {
             Admission::Refused => {
                 let refusal = super::error::too_many_connections().error_response();
                 return Ok(req.into_response(refusal).map_into_right_body());
@@ -167,6 +229,10 @@ impl Gate {
             Admission::Admitted(slot) => Some(slot),
             Admission::Unlimited => None,
         };
+        if let Some(wait) = self.rate_wait(&req, client) {
+            let refusal = super::error::rate_limited(wait);
+            return Ok(req.into_response(refusal).map_into_right_body());
+        }
         let timed_out = Rc::new(Cell::new(false));
         let body = req.take_payload();
         if !matches!(body, Payload::None) && !self.limits.body_timeout.is_zero() {
@@ -257,6 +323,29 @@ impl Stream for Deadline {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn only_the_public_routes_that_take_a_person_or_a_signature_check_are_rate_limited() {
+        for path in [
+            "/api/enroll",
+            "/api/signatures",
+            "/api/verify",
+            "/api/ceremonies/1/statement",
+            "/api/ceremonies/12/presence",
+        ] {
+            assert!(is_rate_limited(&Method::POST, path), "{path}");
+        }
+        for (method, path) in [
+            (Method::GET, "/api/verify"),
+            (Method::GET, "/api/registry/head"),
+            (Method::POST, "/api/ceremonies/1/attendance"),
+            (Method::POST, "/api/officials/import"),
+            (Method::GET, "/checkpoint"),
+        ] {
+            assert!(!is_rate_limited(&method, path), "{method} {path}");
+        }
+    }
+
     use super::*;
 
     fn gate(cap: usize) -> Gate {

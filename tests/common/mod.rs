@@ -78,7 +78,7 @@ impl Reply {
 
 impl TestApp {
     pub fn spawn() -> TestApp {
-        TestApp::spawn_with_limits(pakta::http::Limits::default())
+        TestApp::spawn_with_limits(load_test_limits())
     }
 
     /// A registry served with chosen limits on slow and greedy clients.
@@ -105,7 +105,7 @@ impl TestApp {
 
     /// A registry in `dir` (a directory on a filesystem the test controls).
     pub fn spawn_in(dir: tempfile::TempDir, origin: &str) -> TestApp {
-        TestApp::spawn_in_with(dir, origin, pakta::http::Limits::default())
+        TestApp::spawn_in_with(dir, origin, load_test_limits())
     }
 
     fn spawn_in_with(dir: tempfile::TempDir, origin: &str, limits: pakta::http::Limits) -> TestApp {
@@ -444,6 +444,16 @@ pub fn enrollment_body(nip: &str, code: &str, key: &SigningKey) -> Value {
         "public_key": public_b64(key),
         "proof": sign_b64(key, message.as_bytes()),
     })
+}
+
+/// The default limits without the rate limit: every test client comes from one
+/// address, as a load test does (DESIGN: load tests from one address run without it).
+/// Tests of the limits themselves choose their own.
+pub fn load_test_limits() -> pakta::http::Limits {
+    pakta::http::Limits {
+        rate_limit: 0,
+        ..pakta::http::Limits::default()
+    }
 }
 
 /// A temporary directory readable by its owner only, as a data directory must be

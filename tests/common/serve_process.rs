@@ -45,7 +45,8 @@ pub struct Exited {
     pub stderr: String,
 }
 
-/// Starts `pakta serve --data DATA --listen 127.0.0.1:0` with `PAKTA_ADMIN_TOKEN` set to
+/// Starts `pakta serve --data DATA --listen 127.0.0.1:0 --rate-limit 0` (every test
+/// client comes from one address, as in a load test) with `PAKTA_ADMIN_TOKEN` set to
 /// `admin_token` (removed when `None`) and waits until it prints its serving line or
 /// exits. Fails the test, after killing it, when it does neither within [`STARTUP`].
 pub fn start(
@@ -62,6 +63,8 @@ pub fn start(
         data.to_str().unwrap(),
         "--listen",
         "127.0.0.1:0",
+        "--rate-limit",
+        "0",
     ]);
     match admin_token {
         Some(token) => command.env("PAKTA_ADMIN_TOKEN", token),
