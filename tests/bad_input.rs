@@ -522,6 +522,20 @@ fn cases() -> Vec<Case> {
                 let due = json!({"mandiri_date": "2024-12-31T23:59:59+07:00"});
                 fx.admin_post(&format!("/api/ceremonies/{}/close", fx.spare[0]), due)
             }),
+        case("closing with a body over 64 KiB")
+            .expect(413, "body_too_large")
+            .request(|fx| {
+                let due = json!({"mandiri_due": "x".repeat(65 * 1024)});
+                fx.admin_post(&format!("/api/ceremonies/{}/close", fx.spare[0]), due)
+            }),
+        case("enrollment cards with a body over 64 KiB")
+            .expect(413, "body_too_large")
+            .request(|fx| {
+                fx.admin_post(
+                    "/api/enrollment-cards",
+                    json!({"opd": "x".repeat(65 * 1024)}),
+                )
+            }),
         case("closing with malformed JSON")
             .expect(400, "malformed_json")
             .request(|fx| {

@@ -7,7 +7,7 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::CSV_LIMIT;
+use super::{CSV_LIMIT, JSON_LIMIT};
 use crate::app::{
     App, Caller, EnrollmentRequest, NewCeremony, PresenceCheckIn, SignatureRequest,
     StatementRequestBody, Submitted, TokenRequest, unsigned_csv,
@@ -50,23 +50,45 @@ pub async fn import_officials(
             "Kirim data pegawai sebagai CSV dengan header 'Content-Type: text/csv'.",
         ));
     }
-    let mut csv = web::BytesMut::new();
+    let csv = read_body(&mut body, CSV_LIMIT, || {
+        format!(
+            "Berkas CSV lebih dari {} MiB; bagi per OPD lalu impor bertahap.",
+            CSV_LIMIT >> 20
+        )
+    })
+    .await?;
+    let report = app.import_roster(&who, &csv).await?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
+/// Reads a whole request body of at most `limit` bytes; a larger one is refused with
+/// 413 and the envelope (actix's own limit on `web::Bytes` answers in plain text).
+async fn read_body(
+    body: &mut web::Payload,
+    limit: usize,
+    too_large: impl FnOnce() -> String,
+) -> Result<web::BytesMut> {
+    let mut bytes = web::BytesMut::new();
     while let Some(chunk) = body.next().await {
         let chunk = chunk.map_err(|e| super::error::payload_error(&e))?;
-        if csv.len() + chunk.len() > CSV_LIMIT {
+        if bytes.len() + chunk.len() > limit {
             return Err(Error::new(
                 ErrorKind::PayloadTooLarge,
                 "body_too_large",
-                format!(
-                    "Berkas CSV lebih dari {} MiB; bagi per OPD lalu impor bertahap.",
-                    CSV_LIMIT >> 20
-                ),
+                too_large(),
             ));
         }
-        csv.extend_from_slice(&chunk);
+        bytes.extend_from_slice(&chunk);
     }
-    let report = app.import_roster(&who, &csv).await?;
-    Ok(HttpResponse::Ok().json(report))
+    Ok(bytes)
+}
+
+/// An optional JSON body of at most [`JSON_LIMIT`] bytes.
+async fn read_json_body(body: &mut web::Payload) -> Result<web::BytesMut> {
+    read_body(body, JSON_LIMIT, || {
+        format!("Isi permintaan terlalu besar; batasnya {JSON_LIMIT} byte.")
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -214,10 +236,10 @@ pub async fn close_ceremony(
     app: Data,
     req: HttpRequest,
     id: web::Path<String>,
-    body: web::Bytes,
+    mut body: web::Payload,
 ) -> Result<HttpResponse> {
     let who = caller(&app, &req).await?;
-    let body: CloseBody = super::error::optional_json(&body)?;
+    let body: CloseBody = super::error::optional_json(&read_json_body(&mut body).await?)?;
     let closed = app
         .close_ceremony(&who, ceremony_id(&id)?, body.mandiri_due.as_deref())
         .await?;
@@ -411,10 +433,10 @@ pub struct CardsBody {
 pub async fn enrollment_cards(
     app: Data,
     req: HttpRequest,
-    body: web::Bytes,
+    mut body: web::Payload,
 ) -> Result<HttpResponse> {
     let who = caller(&app, &req).await?;
-    let body: CardsBody = super::error::optional_json(&body)?;
+    let body: CardsBody = super::error::optional_json(&read_json_body(&mut body).await?)?;
     Ok(HttpResponse::Created()
         .json(json!({ "cards": app.enrollment_cards(&who, body.opd).await? })))
 }
