@@ -15,7 +15,8 @@ if (!(await keys.supportsEd25519())) {
   const warning = document.querySelector("#unsupported");
   warning.textContent =
     "Peramban ini belum mendukung tanda tangan Ed25519. Perbarui peramban (Chrome 137+, Firefox 129+, Safari 17+), " +
-    "atau gunakan komputer dengan perintah `pakta keygen --out kunci.key` dan `pakta sign --key kunci.key pesan.txt` (lihat petunjuk BKPSDM).";
+    "atau gunakan komputer: daftarkan kunci dengan `pakta keygen --out kunci.key` dan `pakta sign --key kunci.key pesan.txt`, " +
+    "lalu tanda tangani pakta dengan `pakta pledge --key kunci.key` (lihat petunjuk BKPSDM).";
   warning.classList.remove("hidden");
   form.querySelector("button").disabled = true;
 }
