@@ -160,3 +160,20 @@ fn the_data_directory_and_its_files_are_private_from_the_start() {
     set_mode(&database, 0o600);
     drop(start(&data));
 }
+
+#[test]
+fn a_short_chosen_admin_token_is_refused_with_how_to_make_one() {
+    let dir = common::private_tempdir();
+    let data = dir.path().join("pakta-data");
+    let exited = match serve_process::start(&data, Some("rahasia-bkpsdm-2024"), Stderr::Capture) {
+        Ok(server) => panic!("served with a short admin token: {:?}", server.lines),
+        Err(exited) => exited,
+    };
+    assert!(!exited.status.success());
+    assert!(
+        exited.stderr.contains("at least 32 characters")
+            && exited.stderr.contains("head -c 24 /dev/urandom | base64"),
+        "{}",
+        exited.stderr
+    );
+}

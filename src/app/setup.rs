@@ -16,6 +16,9 @@ use crate::keyfile;
 use crate::store::Store;
 
 const ADMIN_TOKEN_META: &str = "admin_token_sha256";
+/// A chosen admin token shorter than this is refused: 32 characters of base64 carry 192
+/// random bits, far beyond an offline guess at the stored hash.
+const MIN_ADMIN_TOKEN_LENGTH: usize = 32;
 pub(super) const ORIGIN_META: &str = "origin";
 const PRESENCE_SECRET_META: &str = "presence_secret";
 const STATEMENT_SECRET_META: &str = "statement_secret";
@@ -186,9 +189,11 @@ impl App {
     /// once: only its hash is kept.
     pub fn setup_admin_token(&self, admin_token: Option<&str>) -> Result<Option<String>> {
         match admin_token {
-            Some(token) if token.trim().len() < 16 => Err(Error::bad_request(
+            Some(token) if token.trim().len() < MIN_ADMIN_TOKEN_LENGTH => Err(Error::bad_request(
                 "weak_admin_token",
-                "PAKTA_ADMIN_TOKEN must be at least 16 characters; use a long random value.",
+                format!(
+                    "PAKTA_ADMIN_TOKEN must be at least {MIN_ADMIN_TOKEN_LENGTH} characters: only its SHA-256 is stored, and a short one could be guessed from a copy of the database. Make one with: head -c 24 /dev/urandom | base64"
+                ),
             )),
             Some(token) => {
                 let hash = Sha256Hash::of(token.trim().as_bytes()).to_hex();
