@@ -168,6 +168,18 @@ fn refuse_files_others_can_read(data_dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The refusal when the log key is gone but has signed before (`evidence` says how we
+/// know): a new key would be a second identity for the same log.
+pub fn log_key_missing(key_path: &Path, evidence: &str) -> Error {
+    refuse(
+        "log_key_missing",
+        format!(
+            "The log key {} is missing, but {evidence}. A new key would break every receipt and pinned verifier key: restore log-key from your backup and start again.",
+            key_path.display()
+        ),
+    )
+}
+
 /// What the data directory holds before the database is opened.
 pub struct Found {
     pub key_exists: bool,
@@ -226,11 +238,10 @@ pub fn check_files(data_dir: &Path, key_path: &Path) -> Result<Found> {
         }
     }
     if !key_exists && checkpoint.is_some() {
-        return Err(refuse(
-            "log_key_missing",
-            format!(
-                "The log key {} is missing, but {} shows it signed this registry's checkpoints. A new key would break every receipt and pinned verifier key: restore log-key from your backup and start again.",
-                key_path.display(),
+        return Err(log_key_missing(
+            key_path,
+            &format!(
+                "{} shows it signed this registry's checkpoints",
                 cp_path.display()
             ),
         ));
@@ -398,13 +409,11 @@ fn check_tail(db: &Db<'_>, size: u64) -> Result<()> {
         )
     };
     let mut prev = if first == 0 {
-        Some(Sha256Hash::ZERO)
+        Sha256Hash::ZERO
     } else {
-        Some(
-            db.intact_entry(first - 1)
-                .map_err(|_| damaged(first - 1, "its bytes do not match its hash"))?
-                .hash,
-        )
+        db.intact_entry(first - 1)
+            .map_err(|_| damaged(first - 1, "its bytes do not match its hash"))?
+            .hash
     };
     let entries = match db.log_entries(first, TAIL_CHECKED) {
         Ok(entries) => entries,
@@ -422,7 +431,7 @@ fn check_tail(db: &Db<'_>, size: u64) -> Result<()> {
         if entry.index != stored.index {
             return Err(damaged(stored.index, "it carries another index"));
         }
-        if prev != Some(entry.prev) {
+        if entry.prev != prev {
             return Err(damaged(
                 stored.index,
                 "it does not chain to the entry before",
@@ -434,7 +443,7 @@ fn check_tail(db: &Db<'_>, size: u64) -> Result<()> {
         if leaf != merkle::leaf_hash(&stored.bytes) {
             return Err(damaged(stored.index, "it is not the leaf the tree holds"));
         }
-        prev = Some(stored.hash);
+        prev = stored.hash;
     }
     Ok(())
 }

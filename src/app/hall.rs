@@ -86,10 +86,7 @@ impl App {
         let key = {
             let nip = nip.clone();
             self.store
-                .read(move |db| match db.official_by_nip(&nip)? {
-                    Some(official) => db.active_key(&official.subject),
-                    None => Ok(None),
-                })
+                .read(move |db| Ok(db.official_with_active_key(&nip)?.map(|(_, key)| key)))
                 .await?
         };
         // An unknown NIP, an official with no key and a wrong signature are answered

@@ -11,7 +11,7 @@ use super::{App, Config, Secrets, random};
 use crate::clock::Clock;
 use crate::domain::crypto::Sha256Hash;
 use crate::domain::note::{Checkpoint, VerifierKey, is_valid_name};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::keyfile;
 use crate::store::Store;
 
@@ -104,13 +104,9 @@ impl App {
         let key = if found.key_exists {
             keyfile::read(&key_path).map_err(|e| Error::internal(format!("Log key: {e}")))?
         } else if size > 0 {
-            return Err(Error::new(
-                ErrorKind::Unavailable,
-                "log_key_missing",
-                format!(
-                    "The log key {} is missing, but the registry already holds {size} entries. A new key would break every receipt and pinned verifier key: restore log-key from your backup and start again.",
-                    key_path.display()
-                ),
+            return Err(continuity::log_key_missing(
+                &key_path,
+                &format!("the registry already holds {size} entries"),
             ));
         } else {
             keyfile::generate()

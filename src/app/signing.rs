@@ -172,12 +172,7 @@ impl App {
         let nip = request.nip.clone();
         let found = self
             .store
-            .read(move |db| {
-                let Some(official) = db.official_by_nip(&nip)? else {
-                    return Ok(None);
-                };
-                Ok(db.active_key(&official.subject)?.map(|key| (official, key)))
-            })
+            .read(move |db| db.official_with_active_key(&nip))
             .await?;
         let proved = proves_holder(
             found.as_ref().map(|(_, key)| key),

@@ -192,6 +192,20 @@ impl Db<'_> {
             .optional()?)
     }
 
+    /// The official with this identifier and their active key, when both exist: who a
+    /// signed request from this NIP must come from.
+    pub fn official_with_active_key(
+        &self,
+        nip: &Identifier,
+    ) -> Result<Option<(Official, PublicKey)>> {
+        let Some(official) = self.official_by_nip(nip)? else {
+            return Ok(None);
+        };
+        Ok(self
+            .active_key(&official.subject)?
+            .map(|key| (official, key)))
+    }
+
     pub fn official_by_subject(&self, subject: &SubjectId) -> Result<Option<Official>> {
         let sql = format!(
             "SELECT {OFFICIAL_COLUMNS} FROM officials o JOIN opds d ON d.code = o.opd_code WHERE o.subject = ?1"
@@ -453,13 +467,31 @@ impl Db<'_> {
 
     /// The time of the last entry, the floor for the next one's.
     pub fn last_entry_time(&self) -> Result<Option<DateTime<Utc>>> {
-        let (size, _) = self.log_head()?;
-        if size == 0 {
-            return Ok(None);
-        }
-        let last = self.intact_entry(size - 1)?;
-        let entry = Entry::parse(&last.bytes).map_err(|e| damaged(size - 1, &e.to_string()))?;
-        Ok(Some(entry.time))
+        self.last_intact_entry()?
+            .map(|last| {
+                Entry::parse(&last.bytes)
+                    .map(|entry| entry.time)
+                    .map_err(|e| damaged(last.index, &e.to_string()))
+            })
+            .transpose()
+    }
+
+    /// The last entry, checked intact (none while the log is empty): what the next
+    /// entry chains to, read once.
+    pub fn last_intact_entry(&self) -> Result<Option<StoredEntry>> {
+        let last = self
+            .conn
+            .prepare_cached("SELECT idx, hash, bytes FROM log ORDER BY idx DESC LIMIT 1")?
+            .query_row([], |r| {
+                Ok(StoredEntry {
+                    index: r.get(0)?,
+                    hash: hash_col(r, 1)?,
+                    bytes: r.get(2)?,
+                })
+            })
+            .optional()?;
+        last.iter().try_for_each(check_intact)?;
+        Ok(last)
     }
 
     /// Entry `index`, after checking that its bytes still hash to its stored hash: the
@@ -650,11 +682,9 @@ impl WriteTx<'_> {
         not_before: Option<DateTime<Utc>>,
         body: EntryBody,
     ) -> Result<Appended> {
-        let (size, head) = self.db().log_head()?;
-        if size > 0 {
-            // Building on an altered entry would chain the alteration into the log.
-            self.db().intact_entry(size - 1)?;
-        }
+        // Building on an altered entry would chain the alteration into the log.
+        let last = self.db().last_intact_entry()?;
+        let (size, head) = last.map_or((0, None), |e| (e.index + 1, Some(e.hash)));
         let time = self.times.take(self.clock, not_before);
         let entry = Entry {
             index: size,
