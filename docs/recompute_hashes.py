@@ -44,6 +44,7 @@ KINDS = {
                       ("statement-sha256", HEX), ("fingerprint", HEX), ("signature", SIG)],
     "ceremony.closed": [("ceremony", ID), ("routed-to-mandiri", COUNT), ("mandiri-due", TIME)],
     "mandiri.assigned": [("ceremony", ID), ("subject", SUBJECT), ("due", TIME)],
+    "person.erased": [("subject", SUBJECT), ("documents-erased", COUNT)],
 }
 DOCUMENT_OF = {"key.enrolled": ("enrollment-sha256", "enrollment"),
                "pledge.signed": ("statement-sha256", "statement")}

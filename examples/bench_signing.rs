@@ -117,7 +117,7 @@ fn main() -> Result<()> {
         Config::default(),
         Some("pakta.bench/signing"),
     )?;
-    let admin = Caller::Admin;
+    let admin = Caller::admin("benchmark");
     let kab = DemoKabupaten::generate(11, args.officials);
     let officials: Vec<Official> = kab
         .officials
@@ -142,9 +142,9 @@ fn main() -> Result<()> {
             .collect();
         let a = app.clone();
         in_parallel(enrollments, args.clients, move |(nip, key)| {
-            let app = a.clone();
+            let (app, admin) = (a.clone(), Caller::admin("benchmark"));
             async move {
-                let issued = app.issue_enrollment_code(&Caller::Admin, &nip).await?;
+                let issued = app.issue_enrollment_code(&admin, &nip).await?;
                 let public = pakta::keyfile::public_key(&key);
                 let id = Identifier::parse_any(&nip).expect("generated NIPs are valid");
                 let code = EnrollmentCode::parse(&issued.code).expect("issued codes parse");
@@ -187,12 +187,8 @@ fn main() -> Result<()> {
             officials.iter().map(|o| o.nip.clone()).collect(),
             args.clients,
             move |nip| {
-                let app = a.clone();
-                async move {
-                    app.check_in(&Caller::Admin, ceremony, &nip)
-                        .await
-                        .map(|_| ())
-                }
+                let (app, admin) = (a.clone(), Caller::admin("benchmark"));
+                async move { app.check_in(&admin, ceremony, &nip).await.map(|_| ()) }
             },
         )
         .await?;

@@ -24,6 +24,9 @@ pub enum ErrorKind {
     /// A statement or enrollment code whose time has passed (410).
     Expired,
     PayloadTooLarge,
+    /// The request's head (request line and headers) is larger than the server reads
+    /// (431).
+    HeaderTooLarge,
     /// The client took too long to send its request's body (408).
     RequestTimeout,
     /// The client's address already has as many requests in flight as it may (429).

@@ -69,6 +69,16 @@ fn enroll_on_phone(app: &TestApp, nip: &str, code: &str, shot: &str) -> Browser 
     phone.click("#enroll");
     phone.wait_text("#result", "berhasil didaftarkan");
     phone.screenshot(shot);
+    // PP 71/2019 Pasal 59(3)(a, b): the private key stays under the official's sole
+    // control. It was made on this phone, and not even the page's own script can read
+    // it out.
+    let sealed = phone.eval_async(&format!(
+        "const done = arguments[arguments.length - 1];
+         import('/keys.js').then((k) => k.load('{nip}')).then((record) =>
+           crypto.subtle.exportKey('pkcs8', record.pair.privateKey)
+             .then(() => done('exported'), () => done(record.pair.privateKey.extractable ? 'extractable' : 'sealed')));"
+    ));
+    assert_eq!(sealed, Value::from("sealed"));
     phone
 }
 

@@ -1,6 +1,6 @@
 //! One pledge season end to end over HTTP: roster import, enrollment, a ceremony with
 //! check-in and signing, closing with ikrar mandiri (on time, late, overdue), per-OPD
-//! reports and unsigned lists as a supervisor and an auditor see them, a transfer
+//! reports and unsigned lists as a supervisor, the Inspektorat and an auditor see them, a transfer
 //! between OPDs, re-enrollment, verification, and the offline audit of the result.
 
 mod common;
@@ -62,9 +62,9 @@ fn a_whole_ceremony_from_roster_to_verified_registry() {
         report.body["opds"],
         json!([
             {"code": "DINKES", "name": "Dinas Kesehatan", "invited": 2, "attended": 0,
-             "signed_ceremony": 0, "signed_mandiri": 0, "pending": 2, "overdue": 0, "late": 0},
+             "signed_ceremony": 0, "signed_mandiri": 0, "pending": 2, "overdue": 0, "late": 0, "erased": 0},
             {"code": "DISDIK", "name": "Dinas Pendidikan", "invited": 2, "attended": 2,
-             "signed_ceremony": 1, "signed_mandiri": 0, "pending": 1, "overdue": 0, "late": 0}
+             "signed_ceremony": 1, "signed_mandiri": 0, "pending": 1, "overdue": 0, "late": 0, "erased": 0}
         ])
     );
 
@@ -117,7 +117,8 @@ fn a_whole_ceremony_from_roster_to_verified_registry() {
     assert_eq!(report.body["opds"][1]["signed_mandiri"], 1);
     assert_eq!(report.body["opds"][1]["late"], 1);
 
-    // A supervisor of DINKES sees DINKES only; an auditor reads all but writes nothing.
+    // A supervisor of DINKES sees DINKES only; the Inspektorat reads every OPD's names
+    // but writes nothing; an auditor reads every OPD's counts and no name.
     let supervisor = app.token(json!({"role": "supervisor", "opd": "DINKES"}));
     let own = app.get(
         &format!("/api/ceremonies/{ceremony}/report"),
@@ -125,18 +126,34 @@ fn a_whole_ceremony_from_roster_to_verified_registry() {
     );
     assert_eq!(own.body["opds"].as_array().unwrap().len(), 1);
     assert_eq!(own.body["opds"][0]["code"], "DINKES");
-    let auditor = app.token(json!({"role": "auditor"}));
+    let inspektorat = app.token(json!({"role": "inspektorat", "name": "Inspektur Pembantu II"}));
     let all = app.get(
         &format!("/api/ceremonies/{ceremony}/unsigned"),
-        Some(&auditor),
+        Some(&inspektorat),
     );
     assert_eq!(all.body["opds"].as_array().unwrap().len(), 2);
     let write = app.post(
         "/api/pledges",
-        Some(&auditor),
+        Some(&inspektorat),
         &json!({"title": "x", "text": "y"}),
     );
     assert_eq!(write.status, 403);
+    let auditor = app.token(json!({"role": "auditor", "name": "Bawaslu Kabupaten"}));
+    let counts = app.get(
+        &format!("/api/ceremonies/{ceremony}/report"),
+        Some(&auditor),
+    );
+    assert_eq!(counts.status, 200);
+    assert_eq!(counts.body["opds"].as_array().unwrap().len(), 2);
+    for names in [
+        format!("/api/ceremonies/{ceremony}/unsigned"),
+        format!("/api/ceremonies/{ceremony}/unsigned?format=csv"),
+        "/api/officials".to_string(),
+    ] {
+        let refused = app.get(&names, Some(&auditor));
+        assert_eq!(refused.status, 403, "{names}");
+        assert!(!refused.text.contains("Andi"), "{names}: {}", refused.text);
+    }
 
     // Andi moves to DINKES: the report groups him under his new unit, but what he
     // signed still names the unit he was in.

@@ -6,7 +6,7 @@ mod common;
 
 use chrono::{TimeZone, Utc};
 use common::pakta;
-use pakta::app::{App, Caller, Config};
+use pakta::app::{Access, App, Caller, Config};
 use pakta::clock::SystemClock;
 use pakta::demo::load::load;
 use pakta::domain::ids::CeremonyId;
@@ -21,16 +21,28 @@ fn the_demo_season_is_realistic_and_verifies() {
         .block_on(load(&app, now))
         .expect("demo loads");
     assert!(tokens.auditor.starts_with("pakta_auditor_"));
+    assert!(tokens.inspektorat.starts_with("pakta_inspektorat_"));
+    let inspektorat = Caller {
+        access: Access::Inspektorat,
+        holder: "Inspektorat".into(),
+    };
     let (officials, ceremonies, closed_report, open_report) = actix_web::rt::System::new()
         .block_on(async {
-            let officials = app.officials(&Caller::Auditor, None).await.unwrap();
-            let ceremonies = app.ceremonies().await.unwrap();
+            // The demo's 640 officials fit the largest page.
+            let page = pakta::app::PageRequest {
+                limit: Some("1000".into()),
+                after: None,
+            };
+            let officials = app.officials(&inspektorat, None, page).await.unwrap();
+            assert_eq!(officials.next, None);
+            let officials = officials.items;
+            let ceremonies = app.ceremonies(Default::default()).await.unwrap().items;
             let closed = app
-                .report(&Caller::Auditor, CeremonyId::new(1).unwrap(), None)
+                .report(&inspektorat, CeremonyId::new(1).unwrap(), None)
                 .await
                 .unwrap();
             let open = app
-                .report(&Caller::Auditor, CeremonyId::new(2).unwrap(), None)
+                .report(&inspektorat, CeremonyId::new(2).unwrap(), None)
                 .await
                 .unwrap();
             (officials, ceremonies, closed, open)

@@ -149,13 +149,14 @@ fn pages_qr_codes_and_roles_are_served() {
     );
     assert_eq!(
         app.get("/api/whoami", Some(ADMIN)).body,
-        json!({"role": "admin"})
+        json!({"role": "admin", "name": "admin"})
     );
     app.import(ROSTER);
-    let supervisor = app.token(json!({"role": "supervisor", "opd": "DINKES"}));
+    let supervisor =
+        app.token(json!({"role": "supervisor", "opd": "DINKES", "name": "Kepala Dinas Kesehatan"}));
     assert_eq!(
         app.get("/api/whoami", Some(&supervisor)).body,
-        json!({"role": "supervisor", "opd": "DINKES"})
+        json!({"role": "supervisor", "name": "Kepala Dinas Kesehatan", "opd": "DINKES"})
     );
 }
 

@@ -293,10 +293,24 @@ fn a_registry_from_before_the_tree_gets_its_tree_at_start() {
     let mut app = registry_of(13);
     let before = checkpoint(&app);
     app.stop();
-    // What a registry created before the Merkle tree existed looks like.
+    // What a registry created before the Merkle tree existed looks like: schema version
+    // 1, with what later migrations added taken back out, so that every migration since
+    // runs on it as on a real old registry.
     let conn = rusqlite::Connection::open(app.db_path()).unwrap();
-    conn.execute_batch("DROP TABLE tree; PRAGMA user_version = 1;")
-        .unwrap();
+    conn.execute_batch(
+        "DROP TABLE tree;
+         DROP TABLE access_tokens; DROP TABLE access_log; DROP TABLE erasures;
+         CREATE TABLE tokens (
+             token_sha256 BLOB PRIMARY KEY,
+             role         TEXT NOT NULL CHECK (role IN ('operator', 'supervisor', 'auditor')),
+             scope        TEXT,
+             created_at   TEXT NOT NULL
+         ) STRICT;
+         DROP INDEX officials_in_roster_order;
+         CREATE INDEX officials_by_opd ON officials(opd_code);
+         PRAGMA user_version = 1;",
+    )
+    .unwrap();
     drop(conn);
 
     let reopened = pakta::app::App::open(

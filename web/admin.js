@@ -1,7 +1,7 @@
 // The BKPSDM admin console: token login, the ceremonies with per-OPD progress bars and
 // their open/close buttons, roster import with rejected lines, pledge publication and
 // ceremony creation. Every value from the server is inserted as text.
-import { api, el, errorText, formatTime, header, info, replace, setToken, status, token, STATE_WORDS } from "./common.js";
+import { api, apiAll, el, errorText, formatTime, header, info, replace, setToken, status, token, STATE_WORDS } from "./common.js";
 
 header();
 const { timezone } = await info();
@@ -17,6 +17,7 @@ async function enter() {
   }
   loginForm.classList.add("hidden");
   consoleBox.classList.remove("hidden");
+  document.dispatchEvent(new Event("admin-ready"));
   await Promise.all([loadCeremonies(), loadPledges()]);
 }
 
@@ -40,7 +41,9 @@ function progress(report) {
     el("thead", {}, el("tr", {}, ["OPD", "Diundang", "Hadir", "Sudah tanda tangan", "Belum", "Lewat batas", ""].map((h) => el("th", {}, h)))),
     el("tbody", {}, report.map((o) => {
       const signed = o.signed_ceremony + o.signed_mandiri;
-      const share = o.invited ? Math.round((100 * signed) / o.invited) : 0;
+      // Officials whose data was erased are no longer anyone's to sign.
+      const expected = o.invited - o.erased;
+      const share = expected ? Math.round((100 * signed) / expected) : 0;
       return el("tr", {},
         el("td", {}, o.name),
         el("td", {}, o.invited), el("td", {}, o.attended), el("td", {}, signed),
@@ -51,7 +54,7 @@ function progress(report) {
 
 async function loadCeremonies() {
   const box = document.querySelector("#ceremonies");
-  const list = (await api("/api/ceremonies")).data.ceremonies ?? [];
+  const list = (await apiAll("/api/ceremonies", "ceremonies", { limit: 1000 })).data.ceremonies ?? [];
   box.dataset.loaded = "yes";
   if (list.length === 0) { replace(box, el("p", { class: "note" }, "Belum ada upacara.")); return; }
   const blocks = [];
@@ -83,7 +86,7 @@ async function change(id, action) {
 }
 
 async function loadPledges() {
-  const pledges = (await api("/api/pledges")).data.pledges ?? [];
+  const pledges = (await apiAll("/api/pledges", "pledges", { limit: 20 })).data.pledges ?? [];
   replace(document.querySelector("#c-pledge"), pledges.map((p) => el("option", { value: p.id }, p.title)));
 }
 

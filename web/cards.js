@@ -1,12 +1,12 @@
 // Printable enrollment-code cards, one per official without a key: the code, and a QR
 // code that opens the enrollment page on the official's phone with NIP and code filled in.
-import { api, el, errorText, formatTime, header, info, qrUrl, replace, status } from "./common.js";
+import { apiAll, el, errorText, formatTime, header, info, qrUrl, replace, status } from "./common.js";
 
 const ID_LABEL = { PNS: "NIP", PPPK: "NI PPPK", NON_ASN: "NIK" };
 
 header();
 const { timezone } = await info();
-const officials = await api("/api/officials", { auth: true });
+const officials = await apiAll("/api/officials", "officials", { auth: true, limit: 1000 });
 if (!officials.ok) {
   status("#result", "bad", `${errorText(officials)} Masuk dahulu di halaman Admin.`);
 } else {
@@ -19,7 +19,8 @@ if (!officials.ok) {
 document.querySelector("#cards-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const opd = document.querySelector("#opd").value || null;
-  const reply = await api("/api/enrollment-cards", { method: "POST", auth: true, body: { opd } });
+  // Each page issues the codes of the next officials without a key; all are printed.
+  const reply = await apiAll("/api/enrollment-cards", "cards", { method: "POST", auth: true, body: { opd }, limit: 1000 });
   if (!reply.ok) { status("#result", "bad", errorText(reply)); return; }
   const cards = reply.data.cards;
   status("#result", "ok", cards.length

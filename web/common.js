@@ -34,6 +34,30 @@ export async function api(path, { method = "GET", body, auth = false, contentTyp
   return { ok: response.ok, status: response.status, data };
 }
 
+/**
+ * Calls a list route and follows its pages (each reply's `next`) to the end, so the page
+ * shows every item however long the list; `limit` is the page size to ask for. Resolves
+ * like api(), with data[key] holding the items of every page, or to the first failure.
+ */
+export async function apiAll(path, key, { limit, ...options } = {}) {
+  const items = [];
+  let after = null;
+  for (;;) {
+    const query = new URLSearchParams();
+    if (limit) query.set("limit", limit);
+    if (after !== null) query.set("after", after);
+    // toString, not .size: browsers before 2023 lack URLSearchParams.size.
+    const qs = query.toString();
+    const reply = await api(qs ? `${path}${path.includes("?") ? "&" : "?"}${qs}` : path, options);
+    if (!reply.ok) return reply;
+    items.push(...(reply.data[key] ?? []));
+    if (reply.data.next === null || reply.data.next === undefined) {
+      return { ...reply, data: { ...reply.data, [key]: items } };
+    }
+    after = reply.data.next;
+  }
+}
+
 /** The person-readable message of an API error reply. */
 export function errorText(reply) {
   return reply?.data?.error?.message || `Permintaan gagal (status ${reply.status}).`;

@@ -1,12 +1,12 @@
 // The registration desk: check an official in by typing the NIP, or by scanning the QR
 // code on the official's phone with the camera (BarcodeDetector, where the browser has
 // it); typing stays the fallback everywhere.
-import { api, el, errorText, header, param, setToken, status, token, replace } from "./common.js";
+import { api, apiAll, el, errorText, header, param, setToken, status, token, replace } from "./common.js";
 
 header();
 const tokenInput = document.querySelector("#desk-token");
 tokenInput.value = token() || "";
-const open = (await api("/api/ceremonies")).data.ceremonies?.filter((c) => c.state === "open") ?? [];
+const open = (await apiAll("/api/ceremonies", "ceremonies", { limit: 1000 })).data.ceremonies?.filter((c) => c.state === "open") ?? [];
 replace(document.querySelector("#ceremony"), open.map((c) => el("option", { value: c.id }, c.title)));
 if (param("upacara")) document.querySelector("#ceremony").value = param("upacara");
 

@@ -1,13 +1,13 @@
 // The hall screen (projector): the ceremony and its pledge, live counts, and a large QR
 // code whose presence code rotates every 30 seconds; an official's phone that scans it
 // opens the signing page and checks in with that code, signed by the official's key.
-import { api, el, errorText, formatTime, header, info, param, qrUrl, replace, setToken, status, token } from "./common.js";
+import { api, apiAll, el, errorText, formatTime, header, info, param, qrUrl, replace, setToken, status, token } from "./common.js";
 
 header();
 const { timezone } = await info();
 const tokenInput = document.querySelector("#hall-token");
 tokenInput.value = token() || "";
-const open = (await api("/api/ceremonies")).data.ceremonies?.filter((c) => c.state === "open") ?? [];
+const open = (await apiAll("/api/ceremonies", "ceremonies", { limit: 1000 })).data.ceremonies?.filter((c) => c.state === "open") ?? [];
 replace(document.querySelector("#ceremony"), open.map((c) => el("option", { value: c.id }, c.title)));
 if (param("upacara")) document.querySelector("#ceremony").value = param("upacara");
 

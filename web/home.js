@@ -1,10 +1,10 @@
 // The home page: where each kind of user goes, and the ceremonies with their times.
-import { api, el, header, replace, formatTime, info, STATE_WORDS } from "./common.js";
+import { apiAll, el, header, replace, formatTime, info, STATE_WORDS } from "./common.js";
 
 header();
 const list = document.querySelector("#ceremonies");
 const { timezone } = await info();
-const reply = await api("/api/ceremonies");
+const reply = await apiAll("/api/ceremonies", "ceremonies", { limit: 1000 });
 if (!reply.ok || reply.data.ceremonies.length === 0) {
   replace(list, el("p", { class: "note" }, "Belum ada upacara."));
 } else {

@@ -2,7 +2,7 @@
 // ceremony, check in with the hall's presence code when the page was opened from the
 // hall screen's QR, read the pledge, the prohibited acts and the sanctions, see the
 // statement exactly as it will be signed, sign it, and keep the receipt.
-import { api, el, errorText, header, info, param, qrUrl, replace, status, download, formatTime } from "./common.js";
+import { api, apiAll, el, errorText, header, info, param, qrUrl, replace, status, download, formatTime } from "./common.js";
 import * as keys from "./keys.js";
 
 header();
@@ -20,7 +20,7 @@ if (stored.length === 0) {
 replace(nipSelect, stored.map((k) => el("option", { value: k.nip }, k.nip)));
 if (param("nip")) nipSelect.value = param("nip");
 
-const ceremonies = (await api("/api/ceremonies")).data.ceremonies?.filter((c) => c.state !== "draft") ?? [];
+const ceremonies = (await apiAll("/api/ceremonies", "ceremonies", { limit: 1000 })).data.ceremonies?.filter((c) => c.state !== "draft") ?? [];
 replace(ceremonySelect, ceremonies.map((c) =>
   el("option", { value: c.id }, `${c.title} (${c.state === "open" ? "upacara berlangsung" : "ikrar mandiri"})`)));
 if (param("upacara")) ceremonySelect.value = param("upacara");

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::enrollment::{parse_nip, unknown_official};
+use super::paging::{CEREMONY_PAGE, PLEDGE_PAGE, PageRequest, Paged, split_page};
 use super::{App, Caller};
 use crate::domain::ceremony::{CeremonyState, Refusal};
 use crate::domain::crypto::Sha256Hash;
@@ -472,10 +473,16 @@ impl App {
             .await
     }
 
-    /// Every published pledge text, oldest first.
-    pub async fn pledges(&self) -> Result<Vec<PledgeView>> {
-        let pledges = self.store.read(|db| db.pledges()).await?;
-        Ok(pledges
+    /// One page of the published pledge texts, oldest first.
+    pub async fn pledges(&self, page: PageRequest) -> Result<Paged<PledgeView>> {
+        let page = page.parse(PLEDGE_PAGE)?;
+        let after = page.after.unwrap_or(0);
+        let pledges = self
+            .store
+            .read(move |db| db.pledges_page(after, page.limit + 1))
+            .await?;
+        let (pledges, next) = split_page(pledges, page.limit, |p| p.id.get());
+        let items = pledges
             .into_iter()
             .map(|p| PledgeView {
                 id: p.id.get(),
@@ -483,12 +490,20 @@ impl App {
                 sha256: p.sha256.to_hex(),
                 text: p.text,
             })
-            .collect())
+            .collect();
+        Ok(Paged { items, next })
     }
 
-    pub async fn ceremonies(&self) -> Result<Vec<CeremonySummary>> {
-        let list = self.store.read(|db| db.ceremonies()).await?;
-        Ok(list
+    /// One page of the ceremonies, oldest first.
+    pub async fn ceremonies(&self, page: PageRequest) -> Result<Paged<CeremonySummary>> {
+        let page = page.parse(CEREMONY_PAGE)?;
+        let after = page.after.unwrap_or(0);
+        let list = self
+            .store
+            .read(move |db| db.ceremonies_page(after, page.limit + 1))
+            .await?;
+        let (list, next) = split_page(list, page.limit, |c| c.id.get());
+        let items = list
             .into_iter()
             .map(|c| CeremonySummary {
                 id: c.id.get(),
@@ -500,6 +515,7 @@ impl App {
                 starts_at: c.starts_at,
                 mandiri_due: c.mandiri_due,
             })
-            .collect())
+            .collect();
+        Ok(Paged { items, next })
     }
 }

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::access_log::{Reading, scope_text};
 use super::{App, Caller, random};
 use crate::domain::crypto::{PublicKey, Sha256Hash, Signature};
 use crate::domain::entry::{EntryBody, RevocationReason};
@@ -115,6 +116,9 @@ impl App {
                 w.insert_enrollment_code(&code_hash, &official.subject, now, expires_at)?;
                 Ok(official)
             })
+            .await?;
+        let scope = scope_text(None, Some(official.opd_code.as_str()));
+        self.record_access(caller, Reading::EnrollmentCode, scope, 1)
             .await?;
         Ok(IssuedCode {
             code: code.as_str().to_string(),

@@ -5,8 +5,10 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::access_log::{Reading, scope_text};
 use super::ceremonies::ceremony_in;
 use super::enrollment::{fresh_code, parse_nip};
+use super::paging::{PageRequest, Paged, ROSTER_PAGE, roster_position, split_page};
 use super::reports::parse_opd;
 use super::signing::proves_holder;
 use super::{App, Caller};
@@ -117,28 +119,32 @@ impl App {
             .await
     }
 
-    /// New enrollment codes for every official of an OPD (or all) who has no key yet.
+    /// New enrollment codes for one page of the officials of an OPD (or all) who have no
+    /// key yet, in roster order. The next page starts after the last card of this one;
+    /// issuing codes does not give anyone a key, so the pages do not shift.
     pub async fn enrollment_cards(
         &self,
         caller: &Caller,
         opd: Option<String>,
-    ) -> Result<Vec<Card>> {
+        page: PageRequest,
+    ) -> Result<Paged<Card>> {
         caller.require_admin()?;
         let opd = parse_opd(opd)?;
-        let officials = {
-            let opd = opd.clone();
-            self.store
-                .read(move |db| db.officials(opd.as_ref()))
-                .await?
-        };
+        let scope = scope_text(None, opd.as_ref().map(|o| o.as_str()));
+        let page = page.parse(ROSTER_PAGE)?;
+        let officials = self
+            .store
+            .read(move |db| {
+                let after = roster_position(db, page.after)?;
+                db.officials_page(opd.as_ref(), true, after.as_ref(), page.limit + 1)
+            })
+            .await?;
+        let (officials, next) = split_page(officials, page.limit, |(row, ..)| *row);
         let now = self.now();
         let expires_at = now + self.config.enrollment_code_ttl;
         let mut cards = Vec::new();
         let mut hashes = Vec::new();
-        for (official, has_key) in officials {
-            if has_key {
-                continue;
-            }
+        for (_, official, _) in officials {
             let code = fresh_code()?;
             hashes.push((Sha256Hash::of(code.as_str().as_bytes()), official.subject));
             cards.push(Card {
@@ -160,6 +166,8 @@ impl App {
                 Ok(())
             })
             .await?;
-        Ok(cards)
+        self.record_access(caller, Reading::EnrollmentCards, scope, cards.len() as u64)
+            .await?;
+        Ok(Paged { items: cards, next })
     }
 }

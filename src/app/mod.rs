@@ -4,12 +4,15 @@
 //! draws the randomness (subject ids, nonces, codes, tokens). HTTP handlers and CLI
 //! commands call these methods and do nothing else of substance.
 
+mod access_log;
 mod auth;
 mod ceremonies;
 pub mod continuity;
 mod enrollment;
+mod erasure;
 mod hall;
 mod log;
+mod paging;
 mod reports;
 mod roster;
 mod setup;
@@ -22,14 +25,17 @@ use std::sync::Arc;
 use chrono::Duration;
 
 pub use crate::domain::receipt::Check;
-pub use auth::{Caller, NewToken, Role, TokenRequest};
+pub use access_log::{AccessLogPage, access_log_csv_header, access_log_csv_rows};
+pub use auth::{Access, Caller, NewToken, Role, TokenPage, TokenRequest, TokenView};
 pub use ceremonies::{
     CeremonyDetails, CeremonySummary, ClosedCeremony, Invite, NewCeremony, PublishedPledge,
 };
 pub use enrollment::{Enrolled, EnrollmentRequest, IssuedCode};
+pub use erasure::Erasure;
 pub use hall::{Card, Counts, PresenceCheckIn, PresenceCode};
 pub use log::{EntryView, Head, Info, MAX_PAGE};
-pub use reports::{OpdReport, OpdUnsigned, UnsignedOfficial, unsigned_csv};
+pub use paging::{CEREMONY_PAGE, PLEDGE_PAGE, PageRequest, PageSize, Paged, ROSTER_PAGE};
+pub use reports::{CsvChunks, OpdReport, OpdUnsigned, UnsignedOfficial, unsigned_csv_rows};
 pub use roster::{ImportReport, OfficialView};
 pub use setup::{LogSigner, default_origin, log_key_path};
 pub use signing::{

@@ -4,6 +4,8 @@
 
 use serde::Serialize;
 
+use super::access_log::{Reading, scope_text};
+use super::paging::{PageRequest, Paged, ROSTER_PAGE, roster_position, split_page};
 use super::{App, Caller, random};
 use crate::domain::identifier::OpdCode;
 use crate::domain::ids::SubjectId;
@@ -56,24 +58,32 @@ impl App {
             .await
     }
 
+    /// One page of the roster, by unit then name, with each official's key status.
     pub async fn officials(
         &self,
         caller: &Caller,
         opd: Option<String>,
-    ) -> Result<Vec<OfficialView>> {
+        page: PageRequest,
+    ) -> Result<Paged<OfficialView>> {
         let opd = opd
             .map(|o| {
                 OpdCode::parse(&o).map_err(|e| Error::bad_request("invalid_opd", e.to_string()))
             })
             .transpose()?;
         let opd = caller.readable_opd(opd)?;
+        let scope = scope_text(None, opd.as_ref().map(OpdCode::as_str));
+        let page = page.parse(ROSTER_PAGE)?;
         let rows = self
             .store
-            .read(move |db| db.officials(opd.as_ref()))
+            .read(move |db| {
+                let after = roster_position(db, page.after)?;
+                db.officials_page(opd.as_ref(), false, after.as_ref(), page.limit + 1)
+            })
             .await?;
-        Ok(rows
+        let (rows, next) = split_page(rows, page.limit, |(row, ..)| *row);
+        let items = rows
             .into_iter()
-            .map(|(o, has_key)| OfficialView {
+            .map(|(_, o, has_key)| OfficialView {
                 nip: o.nip.to_string(),
                 name: o.name,
                 position: o.position,
@@ -83,7 +93,10 @@ impl App {
                 opd_name: o.opd_name,
                 key_status: if has_key { "active" } else { "none" },
             })
-            .collect())
+            .collect::<Vec<_>>();
+        self.record_access(caller, Reading::Roster, scope, items.len() as u64)
+            .await?;
+        Ok(Paged { items, next })
     }
 }
 

@@ -188,11 +188,11 @@ impl App {
             Some(token) if token.trim().len() < MIN_ADMIN_TOKEN_LENGTH => Err(Error::bad_request(
                 "weak_admin_token",
                 format!(
-                    "PAKTA_ADMIN_TOKEN must be at least {MIN_ADMIN_TOKEN_LENGTH} characters: only its SHA-256 is stored, and a short one could be guessed from a copy of the database. Make one with: head -c 24 /dev/urandom | base64"
+                    "PAKTA_ADMIN_TOKEN must be at least {MIN_ADMIN_TOKEN_LENGTH} characters: only a hash of it is stored, and a short one could be guessed from a copy of the database. Make one with: head -c 24 /dev/urandom | base64"
                 ),
             )),
             Some(token) => {
-                let hash = Sha256Hash::of(token.trim().as_bytes()).to_hex();
+                let hash = salted_token_hash(token.trim())?;
                 self.store
                     .write_blocking(move |w| w.set_meta(ADMIN_TOKEN_META, &hash))?;
                 Ok(None)
@@ -206,7 +206,7 @@ impl App {
                     return Ok(None);
                 }
                 let token = format!("pakta_admin_{}", hex::encode(random::<20>()?));
-                let hash = Sha256Hash::of(token.as_bytes()).to_hex();
+                let hash = salted_token_hash(&token)?;
                 self.store
                     .write_blocking(move |w| w.set_meta(ADMIN_TOKEN_META, &hash))?;
                 Ok(Some(token))
@@ -215,14 +215,63 @@ impl App {
     }
 
     pub(super) fn is_admin_token(&self, db: &crate::store::Db<'_>, token: &str) -> Result<bool> {
-        Ok(db.meta(ADMIN_TOKEN_META)?.as_deref()
-            == Some(Sha256Hash::of(token.as_bytes()).to_hex().as_str()))
+        Ok(db
+            .meta(ADMIN_TOKEN_META)?
+            .is_some_and(|stored| admin_token_matches(&stored, token)))
+    }
+}
+
+/// The admin token as stored: `salted:<salt>:<SHA-256(salt || token)>` in hex. The salt
+/// makes a precomputed table of likely tokens useless against a copied database.
+fn salted_token_hash(token: &str) -> Result<String> {
+    let salt = random::<16>()?;
+    Ok(format!(
+        "salted:{}:{}",
+        hex::encode(salt),
+        Sha256Hash::of(&[&salt[..], token.as_bytes()].concat()).to_hex()
+    ))
+}
+
+/// Whether `token` is the admin token `stored`: salted, or, from registries made before
+/// salting, the plain SHA-256 (replaced by a salted one when PAKTA_ADMIN_TOKEN is next
+/// set).
+fn admin_token_matches(stored: &str, token: &str) -> bool {
+    match stored
+        .strip_prefix("salted:")
+        .and_then(|s| s.split_once(':'))
+    {
+        Some((salt, hash)) => hex::decode(salt).is_ok_and(|salt| {
+            Sha256Hash::of(&[&salt[..], token.as_bytes()].concat()).to_hex() == hash
+        }),
+        None => Sha256Hash::of(token.as_bytes()).to_hex() == stored,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn admin_tokens_are_stored_salted_and_old_plain_hashes_still_match() {
+        let token = "pakta_admin_0123456789abcdef0123456789abcdef";
+        let first = salted_token_hash(token).unwrap();
+        let second = salted_token_hash(token).unwrap();
+        assert_ne!(first, second, "each setting draws a new salt");
+        assert!(!first.contains(&Sha256Hash::of(token.as_bytes()).to_hex()));
+        assert!(admin_token_matches(&first, token));
+        assert!(admin_token_matches(&second, token));
+        assert!(!admin_token_matches(
+            &first,
+            "pakta_admin_0123456789abcdef0123456789abcdee"
+        ));
+        let legacy = Sha256Hash::of(token.as_bytes()).to_hex();
+        assert!(admin_token_matches(&legacy, token));
+        assert!(!admin_token_matches(
+            &legacy,
+            "another token of enough length......"
+        ));
+        assert!(!admin_token_matches("salted:zz:00", token));
+    }
 
     #[test]
     fn default_origins_are_valid_key_names() {

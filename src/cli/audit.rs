@@ -71,6 +71,14 @@ pub fn verify(data: Option<&Path>, export: Option<&Path>) -> Result<ExitCode> {
                 "signatures verified: {}; statements erased (chain intact, signature not re-checkable): {}",
                 summary.signatures_verified, summary.statements_erased
             );
+            println!(
+                "enrollment messages erased (key enrollment stands, proof not re-checkable): {}",
+                summary.enrollment_messages_erased
+            );
+            println!(
+                "persons erased under UU 27/2022: {}; documents the log says were erased: {}",
+                summary.persons_erased, summary.documents_erased
+            );
             Ok(ExitCode::SUCCESS)
         }
         Err(failure) => {

@@ -2,10 +2,12 @@
 //! over the library; errors are reported with `anyhow` context saying what to do next.
 
 mod audit;
+mod erase;
 mod mirror;
 mod pledge;
 mod serve;
 mod sign;
+mod token;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -68,6 +70,21 @@ enum Command {
     /// Follow a registry from its checkpoint and tiles, keeping a verified copy; stops
     /// with exit status 3 on a fork.
     Mirror(mirror::MirrorArgs),
+    /// Erase one official's personal data (UU 27/2022): roster row, signed statements,
+    /// enrollment messages. The log records the erasure and still verifies.
+    Erase {
+        /// The official's NIP (or NIK for non-ASN staff).
+        nip: String,
+        #[arg(long, default_value = "./pakta-data")]
+        data: PathBuf,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// List, make or revoke the tokens of supervisors, operators, the Inspektorat and
+    /// auditors.
+    #[command(subcommand)]
+    Token(token::TokenCommand),
     /// Write the log and the statements kept beside it to one file for an auditor.
     Export {
         #[arg(long, default_value = "./pakta-data")]
@@ -99,6 +116,8 @@ pub fn main() -> ExitCode {
         Command::Export { data, out } => audit::export(&data, &out),
         Command::VerifyReceipt { file, vkey } => audit::verify_receipt(&file, &vkey),
         Command::Mirror(args) => mirror::mirror(args),
+        Command::Token(command) => token::token(command),
+        Command::Erase { nip, data, yes } => erase::erase(&nip, &data, yes),
     };
     match outcome {
         Ok(code) => code,

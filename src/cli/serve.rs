@@ -153,11 +153,12 @@ pub fn demo(args: DemoArgs) -> Result<ExitCode> {
             .block_on(load(&app, now))
             .context("loading the demo data")?;
         let text = format!(
-            "admin: {admin}\noperator (ceremony {}): {}\nsupervisor ({}): {}\nauditor: {}\n",
+            "admin: {admin}\noperator (ceremony {}): {}\nsupervisor ({}): {}\ninspektorat: {}\nauditor (counts only): {}\n",
             tokens.operator_ceremony,
             tokens.operator,
             tokens.supervisor_opd,
             tokens.supervisor,
+            tokens.inspektorat,
             tokens.auditor
         );
         write_private(&marker, &text)?;

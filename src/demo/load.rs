@@ -37,6 +37,7 @@ pub struct DemoTokens {
     pub operator_ceremony: u64,
     pub supervisor: String,
     pub supervisor_opd: String,
+    pub inspektorat: String,
     pub auditor: String,
 }
 
@@ -52,7 +53,7 @@ pub async fn load(app: &App, now: DateTime<Utc>) -> Result<DemoTokens> {
     let first_day = nine_in_the_morning(now - Duration::days(21));
     let clock = Arc::new(ManualClock::new(first_day));
     let app = app.with_clock(clock.clone());
-    let admin = Caller::Admin;
+    let admin = Caller::admin("demo");
 
     let report = app
         .import_roster(&admin, kab.roster_csv().as_bytes())
@@ -205,10 +206,14 @@ pub async fn load(app: &App, now: DateTime<Utc>) -> Result<DemoTokens> {
     )
     .await?;
 
+    // The demo's season was played in the past; its tokens last a year from then, so a
+    // visitor can still look around weeks later.
     let token = |role: &str, ceremony: Option<CeremonyId>, opd: Option<String>| TokenRequest {
         role: role.into(),
         ceremony: ceremony.map(CeremonyId::get),
         opd,
+        name: Some(format!("Demo {role}")),
+        days: Some(366),
     };
     let supervisor_opd = opds[0].clone();
     Ok(DemoTokens {
@@ -225,6 +230,10 @@ pub async fn load(app: &App, now: DateTime<Utc>) -> Result<DemoTokens> {
             .await?
             .token,
         supervisor_opd,
+        inspektorat: app
+            .create_token(&admin, token("inspektorat", None, None))
+            .await?
+            .token,
         auditor: app
             .create_token(&admin, token("auditor", None, None))
             .await?

@@ -37,6 +37,13 @@ pub struct AuditSummary {
     /// the entry, but the signature cannot be re-checked without the statement.
     pub statements_erased: u64,
     pub enrollment_proofs_verified: u64,
+    /// Enrollment messages not kept beside the log (erased, or not at hand, as in a
+    /// mirror): the key's enrollment stands, its proof of possession is not re-checked.
+    pub enrollment_messages_erased: u64,
+    /// `person.erased` entries: officials whose personal data was erased under the PDP law.
+    pub persons_erased: u64,
+    /// The documents those entries say were erased.
+    pub documents_erased: u64,
 }
 
 struct KeyRecord {
@@ -73,6 +80,7 @@ pub struct Auditor {
     attended: HashSet<(CeremonyId, SubjectId)>,
     assigned: HashSet<(CeremonyId, SubjectId)>,
     signed: HashSet<(CeremonyId, SubjectId)>,
+    erased: HashSet<SubjectId>,
 }
 
 impl Default for Auditor {
@@ -90,6 +98,7 @@ impl Default for Auditor {
             attended: HashSet::new(),
             assigned: HashSet::new(),
             signed: HashSet::new(),
+            erased: HashSet::new(),
         }
     }
 }
@@ -159,6 +168,13 @@ impl Auditor {
         if !continues_assignments {
             self.end_assignments()?;
         }
+        if let Some(subject) = entry.body.subject()
+            && self.erased.contains(&subject)
+        {
+            return Err(format!(
+                "names subject {subject}, whose personal data was erased earlier: nothing may be recorded for an erased person"
+            ));
+        }
         match &entry.body {
             EntryBody::KeyEnrolled {
                 subject,
@@ -171,7 +187,10 @@ impl Auditor {
                         "subject {subject} enrolls a second key while {active} is still active"
                     ));
                 }
-                if let Some(message) = side_document(enrollment_sha256) {
+                if let Some(message) = side_document(enrollment_sha256).or_else(|| {
+                    self.summary.enrollment_messages_erased += 1;
+                    None
+                }) {
                     if Sha256Hash::of(&message) != *enrollment_sha256 {
                         return Err("the kept enrollment message does not match its hash".into());
                     }
@@ -389,6 +408,16 @@ impl Auditor {
                         "assigns mandiri to subject {subject}, who already signed or was already assigned"
                     ));
                 }
+            }
+            EntryBody::PersonErased {
+                subject,
+                documents_erased,
+            } => {
+                // A second erasure of the same subject is refused above, as any entry
+                // naming an erased subject is.
+                self.erased.insert(*subject);
+                self.summary.persons_erased += 1;
+                self.summary.documents_erased += documents_erased;
             }
         }
         Ok(())
@@ -616,6 +645,34 @@ mod tests {
         let summary = season(|_| {}).unwrap();
         assert_eq!(summary.entries, 7);
         assert_eq!(summary.statements_erased, 1);
+    }
+
+    #[test]
+    fn an_erasure_is_counted_and_nothing_may_name_the_erased_person_after_it() {
+        let erase_a = EntryBody::PersonErased {
+            subject: SubjectId::from_random([1; 16]),
+            documents_erased: 2,
+        };
+        let erased = season(|b| b.push(erase_a.clone())).unwrap();
+        assert_eq!(erased.persons_erased, 1);
+        assert_eq!(erased.documents_erased, 2);
+        assert_eq!(erased.enrollment_messages_erased, 1);
+        assert_eq!(erased.statements_erased, 1);
+
+        let twice = season(|b| {
+            b.push(erase_a.clone());
+            b.push(erase_a.clone());
+        })
+        .unwrap_err();
+        assert_eq!(twice.index, 8);
+        assert!(twice.problem.contains("erased earlier"), "{twice}");
+
+        let signs_after = season(|b| b.insert(4, erase_a.clone())).unwrap_err();
+        assert_eq!(signs_after.index, 5);
+        assert!(
+            signs_after.problem.contains("erased earlier"),
+            "{signs_after}"
+        );
     }
 
     #[test]

@@ -137,6 +137,13 @@ pub enum EntryBody {
         subject: SubjectId,
         due: DateTime<Utc>,
     },
+    /// `person.erased`: subject, documents-erased (count). The person's roster data and
+    /// the documents kept beside the log (signed statements, enrollment messages) were
+    /// deleted under UU 27/2022; earlier entries stay, proving what was signed by hash.
+    PersonErased {
+        subject: SubjectId,
+        documents_erased: u64,
+    },
 }
 
 /// Why a key stopped being usable.
@@ -162,6 +169,21 @@ impl RevocationReason {
 }
 
 impl EntryBody {
+    /// The official an entry is about, if it is about one.
+    pub fn subject(&self) -> Option<SubjectId> {
+        match self {
+            EntryBody::KeyEnrolled { subject, .. }
+            | EntryBody::KeyRevoked { subject, .. }
+            | EntryBody::AttendanceRecorded { subject, .. }
+            | EntryBody::PledgeSigned { subject, .. }
+            | EntryBody::MandiriAssigned { subject, .. }
+            | EntryBody::PersonErased { subject, .. } => Some(*subject),
+            EntryBody::PledgePublished { .. }
+            | EntryBody::CeremonyOpened { .. }
+            | EntryBody::CeremonyClosed { .. } => None,
+        }
+    }
+
     pub fn kind(&self) -> &'static str {
         match self {
             EntryBody::KeyEnrolled { .. } => "key.enrolled",
@@ -172,6 +194,7 @@ impl EntryBody {
             EntryBody::PledgeSigned { .. } => "pledge.signed",
             EntryBody::CeremonyClosed { .. } => "ceremony.closed",
             EntryBody::MandiriAssigned { .. } => "mandiri.assigned",
+            EntryBody::PersonErased { .. } => "person.erased",
         }
     }
 }
@@ -281,6 +304,12 @@ impl Entry {
                 .field("ceremony", ceremony.to_string())
                 .field("subject", subject.to_hex())
                 .field("due", format_time(*due)),
+            EntryBody::PersonErased {
+                subject,
+                documents_erased,
+            } => w
+                .field("subject", subject.to_hex())
+                .field("documents-erased", documents_erased.to_string()),
         };
         w.finish().into_bytes()
     }
@@ -358,6 +387,10 @@ impl Entry {
                 ceremony: ceremony(&mut r)?,
                 subject: subject(&mut r)?,
                 due: r.parse("due", parse_time)?,
+            },
+            "person.erased" => EntryBody::PersonErased {
+                subject: subject(&mut r)?,
+                documents_erased: r.parse("documents-erased", parse_u64)?,
             },
             other => return Err(EntryError::UnknownKind(other.to_string())),
         };

@@ -58,14 +58,18 @@ macro_rules! numeric_id {
         pub struct $name(u64);
 
         impl $name {
+            /// The largest number the registry can hold: SQLite's integers are signed
+            /// 64-bit, and a larger one must be refused here, not fail in the database.
+            pub const MAX: u64 = i64::MAX as u64;
+
             pub fn new(value: u64) -> Option<$name> {
-                (value > 0).then_some($name(value))
+                (1..=$name::MAX).contains(&value).then_some($name(value))
             }
 
             pub fn parse(text: &str) -> Result<$name, IdError> {
                 text.parse::<u64>()
                     .ok()
-                    .filter(|v| *v > 0 && v.to_string() == text)
+                    .filter(|v| (1..=$name::MAX).contains(v) && v.to_string() == text)
                     .map($name)
                     .ok_or_else(|| IdError::BadNumber {
                         kind: $kind,
@@ -92,6 +96,17 @@ numeric_id!(PledgeId, "pledge");
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_beyond_what_sqlite_holds_are_not_ids() {
+        assert_eq!(
+            CeremonyId::parse("9223372036854775807").unwrap().get(),
+            i64::MAX as u64
+        );
+        assert!(CeremonyId::parse("9223372036854775808").is_err());
+        assert!(PledgeId::new(u64::MAX).is_none());
+        assert!(CeremonyId::new(0).is_none());
+    }
 
     #[test]
     fn subject_round_trips_through_hex() {

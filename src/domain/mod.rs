@@ -2,6 +2,7 @@
 //! registry entries, the ceremony state machine and the offline audit. Nothing here
 //! performs IO, reads the clock or draws randomness: callers pass those in.
 
+pub mod access;
 pub mod audit;
 pub mod ceremony;
 pub mod crypto;

@@ -29,6 +29,7 @@ impl ResponseError for Error {
             ErrorKind::Conflict => StatusCode::CONFLICT,
             ErrorKind::Expired => StatusCode::GONE,
             ErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorKind::HeaderTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ErrorKind::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             // Not 503: the refusal concerns one address while everyone else is served, and
             // a 5xx would tell monitors and proxies that the whole server is failing.

@@ -9,8 +9,8 @@ use serde_json::json;
 
 use super::{CSV_LIMIT, JSON_LIMIT};
 use crate::app::{
-    App, Caller, EnrollmentRequest, NewCeremony, PresenceCheckIn, SignatureRequest,
-    StatementRequestBody, Submitted, TokenRequest, unsigned_csv,
+    App, Caller, EnrollmentRequest, NewCeremony, PageRequest, PresenceCheckIn, SignatureRequest,
+    StatementRequestBody, Submitted, TokenRequest,
 };
 use crate::domain::ids::CeremonyId;
 use crate::error::{Error, ErrorKind, Result};
@@ -28,6 +28,10 @@ fn bearer(req: &HttpRequest) -> Option<String> {
 async fn caller(app: &App, req: &HttpRequest) -> Result<Caller> {
     app.authenticate(bearer(req)).await
 }
+
+/// The largest id or position the database can hold (SQLite's INTEGER is a signed
+/// 64-bit number): a larger one names nothing, and cannot even be looked up.
+const MAX_STORED: u64 = i64::MAX as u64;
 
 fn ceremony_id(raw: &str) -> Result<CeremonyId> {
     CeremonyId::parse(raw).map_err(|e| Error::bad_request("invalid_ceremony", e.to_string()))
@@ -96,14 +100,41 @@ pub struct OpdQuery {
     opd: Option<String>,
 }
 
+/// A page of a list route: at most `limit` items, after `after` (the `next` of the
+/// previous page), optionally of one OPD.
+#[derive(Deserialize)]
+pub struct PageQuery {
+    opd: Option<String>,
+    limit: Option<String>,
+    after: Option<String>,
+}
+
+impl PageQuery {
+    fn page(&self) -> PageRequest {
+        PageRequest {
+            limit: self.limit.clone(),
+            after: self.after.clone(),
+        }
+    }
+}
+
 pub async fn list_officials(
     app: Data,
     req: HttpRequest,
-    q: web::Query<OpdQuery>,
+    q: web::Query<PageQuery>,
 ) -> Result<HttpResponse> {
     let who = caller(&app, &req).await?;
-    let officials = app.officials(&who, q.into_inner().opd).await?;
-    Ok(HttpResponse::Ok().json(json!({ "officials": officials })))
+    let page = app.officials(&who, q.opd.clone(), q.page()).await?;
+    Ok(HttpResponse::Ok().json(json!({ "officials": page.items, "next": page.next })))
+}
+
+pub async fn erase_official(
+    app: Data,
+    req: HttpRequest,
+    nip: web::Path<String>,
+) -> Result<HttpResponse> {
+    let who = caller(&app, &req).await?;
+    Ok(HttpResponse::Ok().json(app.erase_official(&who, &nip).await?))
 }
 
 pub async fn enrollment_code(
@@ -124,6 +155,79 @@ pub async fn create_token(
     let who = caller(&app, &req).await?;
     let token = app.create_token(&who, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(token))
+}
+
+pub async fn list_tokens(
+    app: Data,
+    req: HttpRequest,
+    q: web::Query<PageQuery>,
+) -> Result<HttpResponse> {
+    let who = caller(&app, &req).await?;
+    Ok(HttpResponse::Ok().json(app.tokens(&who, q.page()).await?))
+}
+
+pub async fn revoke_token(
+    app: Data,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse> {
+    let who = caller(&app, &req).await?;
+    let id = id
+        .parse::<u64>()
+        .ok()
+        .filter(|id| *id <= MAX_STORED)
+        .ok_or_else(|| {
+            Error::bad_request(
+                "invalid_token_id",
+                format!("'{id}' bukan nomor token; nomornya ada di daftar token."),
+            )
+        })?;
+    Ok(HttpResponse::Ok().json(app.revoke_token(&who, id).await?))
+}
+
+#[derive(Deserialize)]
+pub struct AccessLogQuery {
+    limit: Option<String>,
+    after: Option<String>,
+    format: Option<String>,
+}
+
+/// `GET /api/access-log`: a page of who read personal data, or (`format=csv`) all of
+/// it as a streamed download.
+pub async fn access_log(
+    app: Data,
+    req: HttpRequest,
+    q: web::Query<AccessLogQuery>,
+) -> Result<HttpResponse> {
+    let who = caller(&app, &req).await?;
+    let q = q.into_inner();
+    match q.format.as_deref() {
+        None | Some("json") => {
+            let page = PageRequest {
+                limit: q.limit,
+                after: q.after,
+            };
+            Ok(HttpResponse::Ok().json(app.access_log(&who, page).await?))
+        }
+        Some("csv") => {
+            let chunks = app.access_log_csv(&who).await?.map(|chunk| {
+                chunk.map(web::Bytes::from).inspect_err(|e| {
+                    tracing::error!(error = %e, "the access log CSV was cut off");
+                })
+            });
+            Ok(HttpResponse::Ok()
+                .content_type("text/csv; charset=utf-8")
+                .insert_header((
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"log-akses-pakta.csv\"",
+                ))
+                .streaming(chunks))
+        }
+        Some(other) => Err(Error::bad_request(
+            "invalid_format",
+            format!("format '{other}' tidak dikenal; gunakan json atau csv."),
+        )),
+    }
 }
 
 pub async fn whoami(app: Data, req: HttpRequest) -> Result<HttpResponse> {
@@ -162,12 +266,14 @@ pub async fn create_ceremony(
     Ok(HttpResponse::Created().json(json!({ "id": id.get() })))
 }
 
-pub async fn list_pledges(app: Data) -> Result<HttpResponse> {
-    Ok(HttpResponse::Ok().json(json!({ "pledges": app.pledges().await? })))
+pub async fn list_pledges(app: Data, q: web::Query<PageQuery>) -> Result<HttpResponse> {
+    let page = app.pledges(q.page()).await?;
+    Ok(HttpResponse::Ok().json(json!({ "pledges": page.items, "next": page.next })))
 }
 
-pub async fn list_ceremonies(app: Data) -> Result<HttpResponse> {
-    Ok(HttpResponse::Ok().json(json!({ "ceremonies": app.ceremonies().await? })))
+pub async fn list_ceremonies(app: Data, q: web::Query<PageQuery>) -> Result<HttpResponse> {
+    let page = app.ceremonies(q.page()).await?;
+    Ok(HttpResponse::Ok().json(json!({ "ceremonies": page.items, "next": page.next })))
 }
 
 pub async fn ceremony_details(app: Data, id: web::Path<String>) -> Result<HttpResponse> {
@@ -263,6 +369,9 @@ pub async fn report(
 pub struct UnsignedQuery {
     opd: Option<String>,
     format: Option<String>,
+    /// Pages of the JSON list; the CSV is always the whole list, streamed.
+    limit: Option<String>,
+    after: Option<String>,
 }
 
 pub async fn unsigned(
@@ -284,18 +393,30 @@ pub async fn unsigned(
         }
     };
     let id = ceremony_id(&id)?;
-    let opds = app.unsigned(&who, id, q.opd).await?;
-    if as_csv {
-        Ok(HttpResponse::Ok()
-            .content_type("text/csv; charset=utf-8")
-            .insert_header((
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"belum-tanda-tangan-upacara-{id}.csv\""),
-            ))
-            .body(unsigned_csv(&opds)))
-    } else {
-        Ok(HttpResponse::Ok().json(json!({ "opds": opds })))
+    if !as_csv {
+        let page = PageRequest {
+            limit: q.limit,
+            after: q.after,
+        };
+        let page = app.unsigned(&who, id, q.opd, page).await?;
+        return Ok(HttpResponse::Ok().json(json!({ "opds": page.items, "next": page.next })));
     }
+    // Sent chunked as it is read. A read that fails midway ends the stream with an
+    // error, and actix then closes the connection without the chunked body's last
+    // chunk: curl, browsers and every HTTP/1.1 client report the download as failed
+    // instead of keeping a file that looks complete.
+    let chunks = app.unsigned_csv(&who, id, q.opd).await?.map(move |chunk| {
+        chunk.map(web::Bytes::from).inspect_err(|e| {
+            tracing::error!(ceremony = %id, error = %e, "the unsigned CSV was cut off");
+        })
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"belum-tanda-tangan-upacara-{id}.csv\""),
+        ))
+        .streaming(chunks))
 }
 
 /// `POST /api/verify` takes a statement with its signature, or a receipt file.
@@ -387,7 +508,9 @@ pub struct EntriesQuery {
 }
 
 pub async fn registry_entries(app: Data, q: web::Query<EntriesQuery>) -> Result<HttpResponse> {
-    let entries = app.entries(q.start.unwrap_or(0), q.limit).await?;
+    // A start past what the database can hold is past the end, like any other.
+    let start = q.start.unwrap_or(0).min(MAX_STORED);
+    let entries = app.entries(start, q.limit).await?;
     Ok(HttpResponse::Ok().json(json!({ "entries": entries })))
 }
 
@@ -433,12 +556,13 @@ pub struct CardsBody {
 pub async fn enrollment_cards(
     app: Data,
     req: HttpRequest,
+    q: web::Query<PageQuery>,
     mut body: web::Payload,
 ) -> Result<HttpResponse> {
     let who = caller(&app, &req).await?;
     let body: CardsBody = super::error::optional_json(&read_json_body(&mut body).await?)?;
-    Ok(HttpResponse::Created()
-        .json(json!({ "cards": app.enrollment_cards(&who, body.opd).await? })))
+    let page = app.enrollment_cards(&who, body.opd, q.page()).await?;
+    Ok(HttpResponse::Created().json(json!({ "cards": page.items, "next": page.next })))
 }
 
 #[derive(Deserialize)]

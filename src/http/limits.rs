@@ -6,9 +6,10 @@
 //! It also bounds how often one address may use the public routes that take a person's
 //! identifier or cost a signature check (the rate limit, GCRA from `governor`).
 //!
-//! The header time is enforced by actix itself (see `serve_with`); the body time, the
-//! per-address count and the rate by [`Gate`], a middleware that runs once a request's
-//! headers are in.
+//! The header time is enforced on each connection by `protocol::Guarded`, which answers
+//! a head too slow with the envelope (actix's own timer stays behind it, see
+//! `serve_with`); the body time, the per-address count and the rate by [`Gate`], a
+//! middleware that runs once a request's headers are in.
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -42,10 +43,10 @@ use super::CSV_LIMIT;
 pub struct Limits {
     /// Requests one client address may have in flight at once; 0: no cap.
     pub max_connections_per_address: usize,
-    /// Time from a connection's opening until its first request's headers are in; also
-    /// how long an idle keep-alive connection is kept. Actix times only the first
-    /// request's headers: once a later request on a kept-alive connection has sent its
-    /// first byte, its headers are not timed.
+    /// Time from a connection's opening until its first request's headers are in, and
+    /// from the first byte of each later request's head until the rest is in (actix
+    /// itself would time only the first); also how long an idle keep-alive connection
+    /// is kept.
     pub header_timeout: Duration,
     /// Time from a request's headers until its body is in, plus the declared length at
     /// `MIN_BODY_RATE`.

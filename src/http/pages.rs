@@ -20,14 +20,21 @@ const QR_MAX: usize = 512;
 
 /// Pages load nothing from elsewhere and cannot be framed; values are inserted as text
 /// by the scripts, and the policy forbids inline script as a second line of defence.
+pub static SECURITY_HEADERS: [(header::HeaderName, &str); 3] = [
+    (
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    ),
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::REFERRER_POLICY, "no-referrer"),
+];
+
+/// [`SECURITY_HEADERS`] on every response of the application.
 pub fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
-        .add((
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-        ))
-        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .add((header::REFERRER_POLICY, "no-referrer"))
+    SECURITY_HEADERS
+        .iter()
+        .cloned()
+        .fold(DefaultHeaders::new(), |headers, header| headers.add(header))
 }
 
 pub async fn web_page(file: Option<web::Path<String>>) -> HttpResponse {

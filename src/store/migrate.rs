@@ -19,6 +19,14 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_sealed_statements.sql",
         include_str!("../../schema/0003_sealed_statements.sql"),
     ),
+    (
+        "0004_access_and_erasure.sql",
+        include_str!("../../schema/0004_access_and_erasure.sql"),
+    ),
+    (
+        "0005_paging.sql",
+        include_str!("../../schema/0005_paging.sql"),
+    ),
 ];
 
 /// Whether every migration has been applied to this database.
@@ -94,6 +102,50 @@ mod tests {
         assert_eq!(
             left, 0,
             "unsigned statements (names and NIPs) are still stored"
+        );
+    }
+}
+
+#[cfg(test)]
+mod access_migration_tests {
+    use super::*;
+
+    #[test]
+    fn tokens_made_before_names_and_expiry_keep_working_for_thirty_days() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for (_, sql) in &MIGRATIONS[..3] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 3).unwrap();
+        conn.execute(
+            "INSERT INTO tokens (token_sha256, role, scope, created_at)
+             VALUES (x'01', 'supervisor', 'DINKES', '2024-10-07T01:00:00Z'),
+                    (x'02', 'auditor', NULL, '2024-10-08T01:00:00Z')",
+            [],
+        )
+        .unwrap();
+        apply(&mut conn).unwrap();
+        let rows: Vec<(String, String, String)> = conn
+            .prepare("SELECT name, role, expires_at FROM access_tokens ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            rows,
+            [
+                (
+                    "supervisor DINKES (token lama)".to_string(),
+                    "supervisor".to_string(),
+                    "2024-11-06T01:00:00Z".to_string()
+                ),
+                (
+                    "auditor (token lama)".to_string(),
+                    "auditor".to_string(),
+                    "2024-11-07T01:00:00Z".to_string()
+                ),
+            ]
         );
     }
 }

@@ -3,7 +3,10 @@
 //! nothing of HTTP. Reads run on pooled read-only connections; every change runs through
 //! the writer as a closure over a [`WriteTx`].
 
+mod access;
+mod erasure;
 mod migrate;
+mod pages;
 mod queries;
 pub mod writer;
 
@@ -13,6 +16,9 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags, Transaction};
 
+pub use access::{AccessRecord, NewTokenRow, TokenRow};
+pub use erasure::Removed;
+pub use pages::{RosterPosition, RowNumber};
 pub use queries::*;
 
 use crate::clock::Clock;
@@ -79,6 +85,7 @@ impl Store {
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = FULL;
              PRAGMA foreign_keys = ON;
+             PRAGMA secure_delete = ON;
              PRAGMA busy_timeout = 5000;",
         )?;
         migrate::apply(&mut conn)?;
@@ -133,6 +140,25 @@ impl Store {
     /// database from an older version gets them when [`Store::open`] opens it).
     pub fn schema_is_current(conn: &Connection) -> Result<bool> {
         migrate::is_current(conn)
+    }
+
+    /// Copies every committed change from the write-ahead log into the database file and
+    /// empties the log file, so rows deleted (and zeroed, `secure_delete` being on) are
+    /// gone from every file, not only from the database's current pages. Waits for
+    /// readers of older snapshots; false if they still held on after several tries.
+    pub fn truncate_wal(&self) -> Result<bool> {
+        let conn = Connection::open(&self.path)?;
+        conn.execute_batch("PRAGMA busy_timeout = 5000;")?;
+        for _ in 0..3 {
+            let (busy, wal_frames, checkpointed): (i64, i64, i64) =
+                conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })?;
+            if busy == 0 && wal_frames == checkpointed {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     fn reader(&self) -> Result<Connection> {

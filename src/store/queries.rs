@@ -61,7 +61,7 @@ pub struct Official {
     pub opd_name: String,
 }
 
-const OFFICIAL_COLUMNS: &str =
+pub(super) const OFFICIAL_COLUMNS: &str =
     "o.subject, o.nip, o.category, o.name, o.position, o.rank, o.opd_code, d.name";
 
 fn official_row(row: &Row) -> rusqlite::Result<Official> {
@@ -94,7 +94,7 @@ pub struct Pledge {
     pub published_at: DateTime<Utc>,
 }
 
-fn pledge_row(r: &Row) -> rusqlite::Result<Pledge> {
+pub(super) fn pledge_row(r: &Row) -> rusqlite::Result<Pledge> {
     Ok(Pledge {
         id: column(0, PledgeId::new(r.get(0)?).ok_or("id 0"))?,
         title: r.get(1)?,
@@ -119,10 +119,10 @@ pub struct Ceremony {
     pub mandiri_due: Option<DateTime<Utc>>,
 }
 
-const CEREMONY_COLUMNS: &str =
+pub(super) const CEREMONY_COLUMNS: &str =
     "id, title, place, starts_at, timezone, pledge_id, invite, mandiri_days, state, mandiri_due";
 
-fn ceremony_row(row: &Row) -> rusqlite::Result<Ceremony> {
+pub(super) fn ceremony_row(row: &Row) -> rusqlite::Result<Ceremony> {
     Ok(Ceremony {
         id: column(0, CeremonyId::new(row.get(0)?).ok_or("id 0"))?,
         title: row.get(1)?,
@@ -217,22 +217,6 @@ impl Db<'_> {
             .optional()?)
     }
 
-    /// The roster with each official's key status, optionally for one OPD, by unit then name.
-    pub fn officials(&self, opd: Option<&OpdCode>) -> Result<Vec<(Official, bool)>> {
-        let sql = format!(
-            "SELECT {OFFICIAL_COLUMNS},
-                    EXISTS (SELECT 1 FROM keys k WHERE k.subject = o.subject AND k.revoked_idx IS NULL)
-             FROM officials o JOIN opds d ON d.code = o.opd_code
-             WHERE ?1 IS NULL OR o.opd_code = ?1
-             ORDER BY o.opd_code, o.name, o.nip"
-        );
-        let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map([opd.map(OpdCode::as_str)], |r| {
-            Ok((official_row(r)?, r.get::<_, bool>(8)?))
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
     pub fn opd_name(&self, code: &OpdCode) -> Result<Option<String>> {
         Ok(self
             .conn
@@ -317,14 +301,6 @@ impl Db<'_> {
             .optional()?)
     }
 
-    pub fn pledges(&self) -> Result<Vec<Pledge>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id, title, text, sha256, published_idx, published_at FROM pledges ORDER BY id",
-        )?;
-        let rows = stmt.query_map([], pledge_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
     pub fn next_pledge_id(&self) -> Result<PledgeId> {
         let max: u64 = self
             .conn
@@ -340,13 +316,6 @@ impl Db<'_> {
             .prepare_cached(&sql)?
             .query_row([id.get()], ceremony_row)
             .optional()?)
-    }
-
-    pub fn ceremonies(&self) -> Result<Vec<Ceremony>> {
-        let sql = format!("SELECT {CEREMONY_COLUMNS} FROM ceremonies ORDER BY id");
-        let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map([], ceremony_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// What is known about one official in one ceremony; None if not invited.
@@ -365,27 +334,6 @@ impl Db<'_> {
             .optional()?)
     }
 
-    /// Every invitee of a ceremony with current roster data, optionally for one OPD
-    /// (their current unit), ordered by unit and name.
-    pub fn invitees(&self, ceremony: CeremonyId, opd: Option<&OpdCode>) -> Result<Vec<Invitee>> {
-        let sql = format!(
-            "SELECT a.checked_in, a.signed_mode, a.signed_at, a.mandiri_due, {OFFICIAL_COLUMNS}
-             FROM ({INVITEE_FACTS_SQL} WHERE i.ceremony_id = ?1) a
-             JOIN officials o ON o.subject = a.subject
-             JOIN opds d ON d.code = o.opd_code
-             WHERE ?2 IS NULL OR o.opd_code = ?2
-             ORDER BY o.opd_code, o.name, o.nip"
-        );
-        let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map(params![ceremony.get(), opd.map(OpdCode::as_str)], |r| {
-            Ok(Invitee {
-                facts: facts_row(r, 0)?,
-                official: official_row_at(r, 4)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
     /// (invited, checked in, signed) for the hall screen.
     pub fn ceremony_counts(&self, ceremony: CeremonyId) -> Result<(u64, u64, u64)> {
         Ok(self
@@ -399,11 +347,14 @@ impl Db<'_> {
     }
 
     /// Invitees with no signature for the ceremony: those whom closing routes to mandiri.
+    /// An erased official is no longer anyone's to route.
     pub fn unsigned_invitees(&self, ceremony: CeremonyId) -> Result<Vec<SubjectId>> {
         let mut stmt = self.conn.prepare(
             "SELECT i.subject FROM invitees i
              LEFT JOIN signatures s ON s.ceremony_id = i.ceremony_id AND s.subject = i.subject
-             WHERE i.ceremony_id = ?1 AND s.subject IS NULL ORDER BY i.subject",
+             WHERE i.ceremony_id = ?1 AND s.subject IS NULL
+               AND NOT EXISTS (SELECT 1 FROM erasures e WHERE e.subject = i.subject)
+             ORDER BY i.subject",
         )?;
         let rows = stmt.query_map([ceremony.get()], |r| subject_col(r, 0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -454,14 +405,6 @@ impl Db<'_> {
             .conn
             .prepare_cached("SELECT text FROM documents WHERE sha256 = ?1")?
             .query_row([&sha256.0[..]], |r| r.get(0))
-            .optional()?)
-    }
-
-    pub fn token(&self, sha256: &Sha256Hash) -> Result<Option<(String, Option<String>)>> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT role, scope FROM tokens WHERE token_sha256 = ?1")?
-            .query_row([&sha256.0[..]], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?)
     }
 
@@ -590,7 +533,7 @@ const INVITEE_FACTS_SQL: &str = "
     LEFT JOIN signatures s ON s.ceremony_id = i.ceremony_id AND s.subject = i.subject
     LEFT JOIN mandiri m ON m.ceremony_id = i.ceremony_id AND m.subject = i.subject";
 
-fn facts_row(r: &Row, at: usize) -> rusqlite::Result<InviteeFacts> {
+pub(super) fn facts_row(r: &Row, at: usize) -> rusqlite::Result<InviteeFacts> {
     let mode: Option<String> = r.get(at + 1)?;
     let signature = match mode {
         Some(mode) => Some((
@@ -606,7 +549,7 @@ fn facts_row(r: &Row, at: usize) -> rusqlite::Result<InviteeFacts> {
     })
 }
 
-fn official_row_at(r: &Row, at: usize) -> rusqlite::Result<Official> {
+pub(super) fn official_row_at(r: &Row, at: usize) -> rusqlite::Result<Official> {
     Ok(Official {
         subject: subject_col(r, at)?,
         nip: column(at + 1, Identifier::parse_any(&r.get::<_, String>(at + 1)?))?,
@@ -1016,19 +959,6 @@ impl WriteTx<'_> {
             fingerprint.to_hex(),
             opd.as_str()
         ])?;
-        Ok(())
-    }
-
-    pub fn insert_token(
-        &mut self,
-        sha256: &Sha256Hash,
-        role: &str,
-        scope: Option<&str>,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
-        self.tx.prepare_cached("INSERT INTO tokens (token_sha256, role, scope, created_at) VALUES (?1, ?2, ?3, ?4)")?.execute(
-            params![&sha256.0[..], role, scope, format_time(now)],
-        )?;
         Ok(())
     }
 }

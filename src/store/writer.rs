@@ -11,7 +11,7 @@ use std::sync::{Arc, mpsc};
 use std::thread;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, Transaction};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
 use tokio::sync::oneshot;
 
 use super::{Db, WriteTx};
@@ -194,7 +194,11 @@ fn run_batch(
     replies: &mut Vec<Reply>,
     times: &mut EntryClock,
 ) -> Result<()> {
-    let tx = conn.transaction()?;
+    // IMMEDIATE takes the write lock before the first read, so a writer from outside
+    // (the WAL checkpoint after an erasure, `pakta token` or `pakta erase` on a running
+    // server) makes this wait its busy timeout instead of failing the whole batch with
+    // a stale snapshot.
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     for job in batch {
         tx.execute_batch("SAVEPOINT job")?;
         let (ok, reply) = job(&tx, times);

@@ -171,6 +171,14 @@ impl TestApp {
         Self::finish(req.call().expect("GET"))
     }
 
+    pub fn delete(&self, path: &str, token: Option<&str>) -> Reply {
+        let mut req = self.agent.delete(format!("{}{path}", self.url));
+        if let Some(t) = token {
+            req = req.header("Authorization", format!("Bearer {t}"));
+        }
+        Self::finish(req.call().expect("DELETE"))
+    }
+
     /// A GET as bytes with its headers (for tiles and other bodies that are not JSON).
     pub fn get_response(&self, path: &str) -> Raw {
         let mut response = self
