@@ -25,7 +25,15 @@ fn every_read_of_personal_data_names_its_reader_and_how_many_people() {
         app.token(json!({"role": "supervisor", "opd": "DINKES", "name": "Kepala Dinas Kesehatan"}));
     let inspektorat = app.token(json!({"role": "inspektorat", "name": "Inspektur Pembantu II"}));
     let auditor = app.token(json!({"role": "auditor", "name": "Bawaslu Kabupaten"}));
-    assert!(records(&app).is_empty(), "nothing read yet");
+    // Checking Andi in answered his name to the admin: the one read so far.
+    let checked_in = records(&app);
+    assert_eq!(checked_in.len(), 1, "{checked_in:?}");
+    assert_eq!(checked_in[0]["action"], "check_in");
+    assert_eq!(
+        checked_in[0]["scope"],
+        format!("ceremony {ceremony}, all OPDs")
+    );
+    assert_eq!(checked_in[0]["people"], 1);
 
     assert_eq!(app.get("/api/officials", Some(&supervisor)).status, 200);
     assert_eq!(
@@ -106,6 +114,13 @@ fn every_read_of_personal_data_names_its_reader_and_how_many_people() {
             "roster",
             "OPD DINKES",
             2,
+        ),
+        (
+            "admin",
+            "admin",
+            "check_in",
+            &*format!("ceremony {ceremony}, all OPDs"),
+            1,
         ),
     ];
     let expected: Vec<(String, String, String, String, u64)> = expected

@@ -43,8 +43,8 @@ fn a_whole_ceremony_from_roster_to_verified_registry() {
     let issued = app.statement(ceremony, ANDI, &andi);
     assert_eq!(issued.body["mode"], "ceremony");
     let statement = issued.body["statement"].as_str().unwrap().to_string();
-    assert!(statement.contains("name: Andi Wijaya, S.Pd.\n"));
-    assert!(statement.contains("unit: Dinas Pendidikan\n"));
+    assert!(statement.contains("nama: Andi Wijaya, S.Pd.\n"));
+    assert!(statement.contains("unit-kerja: Dinas Pendidikan\n"));
     let receipt = app.submit(&statement, &andi);
     assert_eq!(receipt.status, 201, "{}", receipt.text);
     assert_eq!(receipt.body["mode"], "ceremony");
@@ -109,7 +109,8 @@ fn a_whole_ceremony_from_roster_to_verified_registry() {
     assert_eq!(records.len(), 1);
     // The identifier survives a spreadsheet: written as ="…", never as 3.2E+15.
     assert_eq!(&records[0][2], format!("=\"{RINA}\""));
-    assert_eq!(&records[0][5], "mandiri-overdue");
+    // The status in words, as the report page says it.
+    assert_eq!(&records[0][5], "ikrar mandiri lewat batas");
 
     let report = app.get(&format!("/api/ceremonies/{ceremony}/report"), Some(ADMIN));
     assert_eq!(report.body["opds"][0]["overdue"], 1);
@@ -175,7 +176,7 @@ fn a_whole_ceremony_from_roster_to_verified_registry() {
     );
     assert_eq!(verified.body["valid"], true, "{}", verified.text);
     assert_eq!(verified.body["index"], andi_index);
-    assert!(statement.contains("unit: Dinas Pendidikan\n"));
+    assert!(statement.contains("unit-kerja: Dinas Pendidikan\n"));
 
     // Andi gets a new phone: enrolling again revokes the old key, which can no longer
     // sign, while his earlier signature stays valid.

@@ -59,6 +59,19 @@ fn the_demo_season_is_realistic_and_verifies() {
     }
     let states: Vec<_> = ceremonies.iter().map(|c| c.state).collect();
     assert_eq!(states, ["closed", "open", "draft"]);
+    // Pledge ceremonies are held at 09.00 in the instansi's zone, today's too (the
+    // demo made at 10.00 WIB once showed one at 03.00 WIB).
+    for c in &ceremonies {
+        assert!(
+            c.starts_at_local.ends_with(" 09.00 WIB"),
+            "{}",
+            c.starts_at_local
+        );
+    }
+    assert_eq!(
+        ceremonies[1].starts_at,
+        Utc.with_ymd_and_hms(2024, 11, 20, 2, 0, 0).unwrap()
+    );
 
     let total = |r: &[pakta::app::OpdReport], f: fn(&pakta::app::OpdReport) -> u64| {
         r.iter().map(f).sum::<u64>()

@@ -638,7 +638,9 @@ fn pakta_verify_receipt_accepts_the_golden_receipt_and_refuses_a_forged_one() {
     assert_eq!(code, Some(0), "{stdout}");
     assert_eq!(stdout.lines().filter(|l| l.starts_with("ok   ")).count(), 5);
     assert!(
-        stdout.ends_with(&format!("VALID: entry 6 is in the registry {ORIGIN}\n")),
+        stdout.ends_with(&format!(
+            "VALID: entry 6 is in the registry {ORIGIN}\nit is a pledge signature: Andi Wijaya, S.Pd. (NIP 198001012005011001), Dinas Pendidikan, signed \"Pakta Integritas Netralitas ASN Pilkada 2024\" for ceremony 1 in ikrar bersama\n"
+        )),
         "{stdout}"
     );
     // FORMATS.md shows this run as it is, so its description of the output cannot drift.
@@ -772,8 +774,15 @@ fn the_server_serves_the_frozen_bytes_with_their_cache_headers() {
         .body;
     assert_eq!(reply["valid"], true, "{reply}");
     assert_eq!(reply["index"], 6);
-    assert_eq!(reply["checks"].as_array().unwrap().len(), 6);
+    assert_eq!(reply["checks"].as_array().unwrap().len(), 7);
     assert_eq!(reply["checks"][5]["name"], "in_registry");
+    assert_eq!(reply["checks"][6]["name"], "kind");
+    assert_eq!(reply["kind"], "pledge.signed");
+    // This registry holds the golden log's entries but not its ceremony: the verdict
+    // names the signer from the statement and claims nothing about the ceremony.
+    assert_eq!(reply["signed"]["name"], "Andi Wijaya, S.Pd.");
+    assert_eq!(reply["signed"]["ceremony_title"], serde_json::Value::Null);
+    assert_eq!(reply["signed"]["late"], serde_json::Value::Null);
 }
 
 #[test]

@@ -28,7 +28,9 @@ use pakta::domain::entry::{
 use pakta::domain::identifier::Identifier;
 use pakta::domain::ids::{CeremonyId, PledgeId, SubjectId};
 use pakta::domain::record::{RecordReader, parse_time};
-use pakta::domain::statement::{ENROLL_HEADER, EnrollmentCode, Statement, enrollment_message};
+use pakta::domain::statement::{
+    ENROLL_HEADER, EnrollmentCode, Statement, StatementFormat, enrollment_message,
+};
 
 const ENROLLMENT_0: Frozen = frozen!("documents/enrollment-000.txt");
 const ENROLLMENT_2: Frozen = frozen!("documents/enrollment-002.txt");
@@ -104,6 +106,7 @@ impl Golden {
         let ceremony = CeremonyId::new(1).unwrap();
         let pledge_sha256 = Sha256Hash::of(PLEDGE_BODY.as_bytes());
         let statement = Statement {
+            format: StatementFormat::V1,
             pledge_title: PLEDGE_TITLE.into(),
             pledge_sha256,
             ceremony,

@@ -125,6 +125,7 @@ fn pages_qr_codes_and_roles_are_served() {
         "/meja.html",
         "/laporan.html",
         "/kartu.html",
+        "/tanda-terima.html",
         "/common.js",
         "/style.css",
     ] {

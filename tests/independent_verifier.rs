@@ -207,7 +207,7 @@ fn the_export_has_the_documented_shape() {
             );
             let kind = doc["kind"].as_str().unwrap();
             let header = if kind == "statement" {
-                "PAKTA INTEGRITAS NETRALITAS ASN\nformat: pakta/statement/v1\n"
+                "PAKTA INTEGRITAS NETRALITAS ASN\nformat: pakta/statement/v2\n"
             } else {
                 "pakta/enroll/v1\n"
             };

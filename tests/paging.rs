@@ -287,7 +287,7 @@ fn the_unsigned_csv_streams_every_unsigned_official_and_fails_when_cut_off() {
     let mut rows = csv::Reader::from_reader(body.trim_start_matches('\u{feff}').as_bytes());
     assert_eq!(
         rows.headers().unwrap(),
-        vec!["opd_code", "opd_name", "nip", "name", "position", "status"]
+        vec!["Kode OPD", "Nama OPD", "NIP", "Nama", "Jabatan", "Status"]
     );
     let nips: Vec<String> = rows
         .records()

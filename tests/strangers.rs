@@ -244,7 +244,7 @@ fn issuing_statements_writes_nothing_and_keeps_no_personal_data() {
         statement = issued.body["statement"].as_str().unwrap().to_string();
         app.advance(Duration::seconds(1));
     }
-    assert!(statement.contains("name: Siti Rahmawati\n"));
+    assert!(statement.contains("nama: Siti Rahmawati\n"));
     assert_eq!(
         database_digest(&app),
         before,

@@ -1,7 +1,7 @@
 // The access log on the admin console: who read personal data (the token's holder),
 // when, what and how many people, newest first, a page at a time, and the whole log as
 // a CSV download. Starts when admin.js has accepted the admin token.
-import { api, download, el, errorText, formatTime, info, status } from "./common.js";
+import { api, download, el, errorText, formatTime, info, labelCells, status } from "./common.js";
 
 const ACTION_TEXT = {
   roster: "daftar pegawai",
@@ -10,6 +10,8 @@ const ACTION_TEXT = {
   unsigned_csv: "unduhan CSV belum tanda tangan",
   enrollment_cards: "kartu kode pendaftaran",
   enrollment_code: "kode pendaftaran",
+  check_in: "presensi di meja registrasi",
+  invitee_search: "pencarian pegawai di meja registrasi",
 };
 
 let older = null;
@@ -29,6 +31,7 @@ async function loadPage(first) {
       el("td", {}, r.scope),
       el("td", {}, r.people)));
   }
+  labelCells(document.querySelector("#access-log"));
   older = reply.data.next;
   document.querySelector("#access-more").classList.toggle("hidden", older === null || older === undefined);
   document.querySelector("#access-log").dataset.loaded = "yes";

@@ -2,7 +2,7 @@
 // of one OPD, Inspektorat, or auditor with counts only), see every token with its
 // expiry and state, and revoke one. A new token's secret is shown once; the server keeps
 // only its hash. Starts when admin.js has accepted the admin token.
-import { api, el, errorText, formatTime, info, replace, status } from "./common.js";
+import { api, el, errorText, formatTime, info, labelCells, replace, status } from "./common.js";
 
 const STATE_TEXT = {
   active: "berlaku",
@@ -58,7 +58,7 @@ async function loadTokens() {
   }
   box.dataset.loaded = "yes";
   if (tokens.length === 0) { replace(box, el("p", { class: "note" }, "Belum ada token.")); return; }
-  replace(box, el("table", { id: "token-list" },
+  replace(box, labelCells(el("table", { id: "token-list" },
     el("thead", {}, el("tr", {}, ["No.", "Pemegang", "Peran", "Lingkup", "Berlaku sampai", "Keadaan", ""].map((h) => el("th", {}, h)))),
     el("tbody", {}, tokens.map((t) => el("tr", { dataset: { token: t.id, state: t.state } },
       el("td", {}, t.id),
@@ -69,7 +69,7 @@ async function loadTokens() {
       el("td", {}, STATE_TEXT[t.state] || t.state),
       el("td", {}, t.state === "active"
         ? el("button", { type: "button", class: "danger revoke-token", onclick: () => revoke(t) }, "Cabut")
-        : null))))));
+        : null)))))));
 }
 
 form.addEventListener("submit", async (event) => {

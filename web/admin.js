@@ -1,24 +1,37 @@
-// The BKPSDM admin console: token login, the ceremonies with per-OPD progress bars and
-// their open/close buttons, roster import with rejected lines, pledge publication and
+// The BKPSDM admin console: login (remembered on this device for the working day), the
+// ceremonies (today's and coming ones first, closed ones folded) with per-OPD progress
+// bars, totals and percentages that refresh by themselves while a ceremony is open, and
+// their open/close buttons; the roster with search, key status and one official's
+// enrollment-code card; roster import with rejected lines, pledge publication and
 // ceremony creation. Every value from the server is inserted as text.
-import { api, apiAll, el, errorText, formatTime, header, info, replace, setToken, status, token, STATE_WORDS } from "./common.js";
+import {
+  api, apiAll, el, errorText, formatTime, header, info, labelCells, qrUrl, replace, setToken, status, table, token,
+  STATE_WORDS,
+} from "./common.js";
 
 header();
-const { timezone } = await info();
+const { instansi, timezone } = await info();
 const consoleBox = document.querySelector("#console");
 const loginForm = document.querySelector("#login");
+/** The live totals of open ceremonies come from the public counts, which read no names. */
+const COUNTS_EVERY_MS = 10_000;
+/** The per-OPD table is a read of the report, recorded in the access log: less often. */
+const OPDS_EVERY_MS = 60_000;
 
 async function enter() {
   const check = await api("/api/whoami", { auth: true });
   if (!check.ok || check.data.role !== "admin") {
     setToken(null);
-    status("#result", "bad", "Token tidak diterima sebagai token admin. Periksa token yang dicetak saat server pertama dijalankan.");
+    status("#result", "bad", check.ok
+      ? "Token ini bukan token admin. Halaman admin memerlukan token admin BKPSDM; token operator, supervisor, Inspektorat dan auditor dipakai di halaman Meja registrasi atau Laporan."
+      : `${errorText(check)} Masukkan token admin yang dicetak saat server pertama kali dijalankan.`);
     return;
   }
   loginForm.classList.add("hidden");
   consoleBox.classList.remove("hidden");
   document.dispatchEvent(new Event("admin-ready"));
   await Promise.all([loadCeremonies(), loadPledges()]);
+  setTimeout(refreshLive, COUNTS_EVERY_MS);
 }
 
 loginForm.addEventListener("submit", async (event) => {
@@ -26,30 +39,78 @@ loginForm.addEventListener("submit", async (event) => {
   setToken(document.querySelector("#token").value.trim());
   await enter();
 });
-document.querySelector("#logout").addEventListener("click", () => { setToken(null); location.reload(); });
 if (token()) enter();
 
-/** A progress bar; its width is set through the CSSOM, which the page's CSP allows. */
+const byName = (a, b) => a.name.localeCompare(b.name, "id");
+const percent = (part, whole) => (whole ? Math.round((100 * part) / whole) : 0);
+
+/** A progress bar with its percentage beside it; the width is set through the CSSOM, which the page's CSP allows. */
 function bar(share) {
   const fill = el("span");
   fill.style.width = `${share}%`;
-  return el("div", { class: "bar", role: "img", "aria-label": `${share}% sudah tanda tangan` }, fill);
+  return el("div", { class: "progress" },
+    el("div", { class: "bar", role: "img", "aria-label": `${share}% sudah tanda tangan` }, fill),
+    el("span", { class: "pct" }, `${share}%`));
+}
+
+function totals(report) {
+  const sum = (f) => report.reduce((n, o) => n + f(o), 0);
+  return {
+    invited: sum((o) => o.invited), attended: sum((o) => o.attended),
+    signed: sum((o) => o.signed_ceremony + o.signed_mandiri), pending: sum((o) => o.pending),
+    overdue: sum((o) => o.overdue),
+    // Officials whose data was erased are no longer anyone's to sign.
+    expected: sum((o) => o.invited - o.erased),
+  };
 }
 
 function progress(report) {
-  return el("table", {},
-    el("thead", {}, el("tr", {}, ["OPD", "Diundang", "Hadir", "Sudah tanda tangan", "Belum", "Lewat batas", ""].map((h) => el("th", {}, h)))),
-    el("tbody", {}, report.map((o) => {
-      const signed = o.signed_ceremony + o.signed_mandiri;
-      // Officials whose data was erased are no longer anyone's to sign.
-      const expected = o.invited - o.erased;
-      const share = expected ? Math.round((100 * signed) / expected) : 0;
-      return el("tr", {},
-        el("td", {}, o.name),
-        el("td", {}, o.invited), el("td", {}, o.attended), el("td", {}, signed),
-        el("td", {}, o.pending), el("td", {}, o.overdue),
-        el("td", {}, bar(share)));
-    })));
+  const rows = [...report].sort(byName).map((o) => {
+    const signed = o.signed_ceremony + o.signed_mandiri;
+    return el("tr", { dataset: { opd: o.code } },
+      el("td", {}, o.name), el("td", { class: "num" }, o.invited), el("td", { class: "num" }, o.attended),
+      el("td", { class: "num" }, signed), el("td", { class: "num" }, o.pending), el("td", { class: "num" }, o.overdue),
+      el("td", {}, bar(percent(signed, o.invited - o.erased))));
+  });
+  const headings = ["OPD", "Diundang", "Hadir", "Sudah tanda tangan", "Belum", "Lewat batas", "Kemajuan"];
+  const t = totals(report);
+  const progressTable = table(headings, rows, { class: "opd-progress" });
+  progressTable.append(el("tfoot", {}, el("tr", {},
+    el("th", { scope: "row" }, "Jumlah"),
+    [t.invited, t.attended, t.signed, t.pending, t.overdue].map((n, i) => el("td", { class: "num", "data-label": headings[i + 1] }, n)),
+    el("td", { "data-label": "Kemajuan" }, bar(percent(t.signed, t.expected))))));
+  return el("div", { class: "table-wrap" }, progressTable);
+}
+
+function totalLine(checkedIn, signed, invited) {
+  return `${checkedIn} hadir · ${signed} dari ${invited} sudah tanda tangan (${percent(signed, invited)}%)`;
+}
+
+async function progressBlock(article, c) {
+  const report = await api(`/api/ceremonies/${c.id}/report`, { auth: true });
+  const box = article.querySelector(".progress-box");
+  if (!report.ok) { replace(box, el("p", { class: "note" }, errorText(report))); return; }
+  const t = totals(report.data.opds);
+  article.querySelector(".progress-total").textContent = totalLine(t.attended, t.signed, t.expected);
+  replace(box, progress(report.data.opds));
+  article.dataset.opdsAt = String(Date.now());
+}
+
+function ceremonyBlock(c) {
+  const article = el("article", { class: "card", dataset: { ceremony: c.id, state: c.state } },
+    el("h3", {}, `${c.title} — ${STATE_WORDS[c.state] || c.state}`),
+    el("p", { class: "note" }, `${c.place} · ${formatTime(c.starts_at, timezone)}`,
+      c.mandiri_due ? ` · batas ikrar mandiri ${formatTime(c.mandiri_due, timezone)}` : ""),
+    c.state === "draft" ? null : el("p", { class: "progress-total" }),
+    c.state === "draft" ? null : el("div", { class: "progress-box" }),
+    c.state === "open" ? el("p", { class: "note refreshed" }) : null,
+    el("p", { class: "no-print" },
+      c.state === "draft" ? el("button", { type: "button", class: "open-ceremony", onclick: () => change(c.id, "open") }, "Buka upacara") : null,
+      c.state === "open" ? el("button", { type: "button", class: "close-ceremony danger", onclick: () => change(c.id, "close") }, "Tutup upacara") : null,
+      c.state === "open" ? el("a", { class: "button secondary", href: `/layar.html?upacara=${c.id}` }, "Layar aula") : null,
+      c.state === "open" ? el("a", { class: "button secondary", href: `/meja.html?upacara=${c.id}` }, "Meja registrasi") : null,
+      c.state !== "draft" ? el("a", { class: "button secondary", href: `/laporan.html?upacara=${c.id}` }, "Belum tanda tangan") : null));
+  return article;
 }
 
 async function loadCeremonies() {
@@ -57,22 +118,52 @@ async function loadCeremonies() {
   const list = (await apiAll("/api/ceremonies", "ceremonies", { limit: 1000 })).data.ceremonies ?? [];
   box.dataset.loaded = "yes";
   if (list.length === 0) { replace(box, el("p", { class: "note" }, "Belum ada upacara.")); return; }
-  const blocks = [];
-  for (const c of list) {
-    const report = c.state === "draft" ? null : await api(`/api/ceremonies/${c.id}/report`, { auth: true });
-    blocks.push(el("article", { class: "card", dataset: { ceremony: c.id } },
-      el("h3", {}, `${c.title} — ${STATE_WORDS[c.state] || c.state}`),
-      el("p", { class: "note" }, `${c.place} · ${formatTime(c.starts_at, timezone)}`,
-        c.mandiri_due ? ` · batas ikrar mandiri ${formatTime(c.mandiri_due, timezone)}` : ""),
-      report?.ok ? el("div", { class: "table-wrap" }, progress(report.data.opds)) : null,
-      el("p", {},
-        c.state === "draft" ? el("button", { type: "button", class: "open-ceremony", onclick: () => change(c.id, "open") }, "Buka upacara") : null,
-        c.state === "open" ? el("button", { type: "button", class: "close-ceremony danger", onclick: () => change(c.id, "close") }, "Tutup upacara") : null,
-        c.state === "open" ? el("a", { class: "button secondary", href: `/layar.html?upacara=${c.id}` }, "Layar aula") : null,
-        c.state === "open" ? el("a", { class: "button secondary", href: `/meja.html?upacara=${c.id}` }, "Meja registrasi") : null,
-        c.state !== "draft" ? el("a", { class: "button secondary", href: `/laporan.html?upacara=${c.id}` }, "Belum tanda tangan") : null)));
+  // What the clerk works on today comes first: the open ceremonies, then the coming
+  // ones by date; the closed ones, newest first, are folded away below.
+  const when = (c) => new Date(c.starts_at).getTime();
+  const current = list.filter((c) => c.state === "open").sort((a, b) => when(a) - when(b));
+  const coming = list.filter((c) => c.state === "draft").sort((a, b) => when(a) - when(b));
+  const closed = list.filter((c) => c.state === "closed").sort((a, b) => when(b) - when(a));
+  const shown = [...current, ...coming].map((c) => [c, ceremonyBlock(c)]);
+  const folded = closed.map((c) => [c, ceremonyBlock(c)]);
+  const details = folded.length === 0 ? null : el("details", { class: "closed-ceremonies" },
+    el("summary", {}, `Upacara yang sudah ditutup (${folded.length})`), folded.map(([, a]) => a));
+  // A closed ceremony's progress no longer changes: read it when someone unfolds it.
+  details?.addEventListener("toggle", () => {
+    if (details.open) for (const [c, a] of folded) if (!a.dataset.opdsAt) progressBlock(a, c);
+  });
+  replace(box, shown.map(([, a]) => a), details);
+  await Promise.all(shown.filter(([c]) => c.state !== "draft").map(([c, a]) => progressBlock(a, c)));
+  for (const [, a] of shown) stampRefreshed(a);
+}
+
+function stampRefreshed(article) {
+  const note = article.querySelector(".refreshed");
+  if (!note) return;
+  const time = new Intl.DateTimeFormat("id-ID", { timeZone: timezone, hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" })
+    .format(new Date()).replaceAll(":", ".");
+  note.textContent = `Diperbarui otomatis pukul ${time}.`;
+}
+
+/** Keeps open ceremonies current while the console is open: totals often, OPDs less. */
+async function refreshLive() {
+  if (!document.hidden) {
+    for (const article of document.querySelectorAll("#ceremonies article[data-state=open]")) {
+      const id = article.dataset.ceremony;
+      if (Date.now() - Number(article.dataset.opdsAt || 0) >= OPDS_EVERY_MS) {
+        await progressBlock(article, { id });
+      } else {
+        const counts = await api(`/api/ceremonies/${id}/counts`);
+        if (counts.ok) {
+          article.querySelector(".progress-total").textContent =
+            totalLine(counts.data.checked_in, counts.data.signed, counts.data.invited);
+        }
+      }
+      article.dataset.refreshes = String(Number(article.dataset.refreshes || 0) + 1);
+      stampRefreshed(article);
+    }
   }
-  replace(box, blocks);
+  setTimeout(refreshLive, COUNTS_EVERY_MS);
 }
 
 async function change(id, action) {
@@ -84,6 +175,83 @@ async function change(id, action) {
     : `Upacara ditutup; ${reply.data.routed_to_mandiri} pegawai dialihkan ke ikrar mandiri.`);
   await loadCeremonies();
 }
+
+// The roster: search by name or NIP, a page at a time, with each official's key status
+// and a card with a fresh enrollment code for one official (a new phone, a lost card).
+const ID_LABEL = { PNS: "NIP", PPPK: "NI PPPK", NON_ASN: "NIK" };
+const ROSTER_PAGE = 50;
+let rosterNext = null;
+let rosterShown = 0;
+
+async function searchRoster(more) {
+  const params = new URLSearchParams({ limit: ROSTER_PAGE });
+  const q = document.querySelector("#roster-q").value.trim();
+  const opd = document.querySelector("#roster-opd").value.trim();
+  if (q) params.set("q", q);
+  if (opd) params.set("opd", opd);
+  if (more && rosterNext !== null) params.set("after", rosterNext);
+  const reply = await api(`/api/officials?${params}`, { auth: true });
+  const box = document.querySelector("#roster");
+  if (!reply.ok) {
+    replace(box);
+    document.querySelector("#roster-more").classList.add("hidden");
+    status("#roster-result", "bad", errorText(reply));
+    return;
+  }
+  const rows = reply.data.officials.map((o) => el("tr", { dataset: { nip: o.nip } },
+    el("td", {}, o.name), el("td", {}, o.nip), el("td", {}, o.position), el("td", {}, o.opd_name),
+    el("td", {}, el("span", { class: `badge key-${o.key_status}` }, o.key_status === "active" ? "kunci aktif" : "belum punya kunci")),
+    el("td", {}, el("button", { type: "button", class: "secondary card-code", onclick: () => issueCard(o) }, "Kartu kode"))));
+  if (more && box.querySelector("tbody")) {
+    box.querySelector("tbody").append(...rows);
+    // The new rows need their headings for the phone's card view.
+    labelCells(box.querySelector("table"));
+  } else {
+    replace(box, table(["Nama", "NIP / NIK", "Jabatan", "OPD", "Kunci", ""], rows, { id: "roster-table" }));
+    rosterShown = 0;
+  }
+  rosterShown += rows.length;
+  rosterNext = reply.data.next;
+  document.querySelector("#roster-more").classList.toggle("hidden", rosterNext === null);
+  status("#roster-result", rosterShown ? "info" : "bad", rosterShown
+    ? `${rosterShown} pegawai ditampilkan${rosterNext === null ? "." : "; tekan Tampilkan berikutnya untuk yang lain."}`
+    : "Tidak ada pegawai yang cocok. Periksa ejaan nama atau NIP, atau kosongkan kode OPD.");
+}
+
+async function issueCard(o) {
+  if (o.key_status === "active" && !confirm(`${o.name} sudah punya kunci aktif. Buat kode baru untuk mendaftarkan kunci pengganti (misalnya ponsel baru)?`)) return;
+  const reply = await api(`/api/officials/${encodeURIComponent(o.nip)}/enrollment-code`, { method: "POST", auth: true, body: {} });
+  const box = document.querySelector("#one-card");
+  if (!reply.ok) { replace(box); status("#roster-result", "bad", errorText(reply)); return; }
+  const link = `${location.origin}/daftar.html?nip=${encodeURIComponent(o.nip)}&kode=${encodeURIComponent(reply.data.code)}`;
+  // The same card as the cards page prints for a whole OPD (web/cards.js).
+  replace(box,
+    el("h3", { class: "no-print" }, `Kartu kode untuk ${o.name}`),
+    el("div", { class: "cards" }, el("article", { class: "enroll-card", dataset: { nip: o.nip } },
+      el("header", {},
+        el("span", { class: "card-instansi" }, instansi),
+        el("span", { class: "card-purpose" }, "Kode pendaftaran kunci tanda tangan Pakta Integritas Netralitas ASN")),
+      el("div", { class: "card-body" },
+        el("div", { class: "card-who" },
+          el("strong", {}, o.name),
+          el("span", {}, `${ID_LABEL[o.category] || "NIP"} ${o.nip}`),
+          el("span", { class: "note" }, `${o.position}, ${o.opd_name}`)),
+        el("img", { src: qrUrl(link), alt: `Kode QR pendaftaran untuk ${o.name}` })),
+      el("p", { class: "card-code" }, el("span", { class: "label" }, "Kode: "), el("span", { class: "code" }, reply.data.code)),
+      el("p", { class: "card-how" }, `Berlaku sampai ${formatTime(reply.data.expires_at, timezone)}. Pindai kode QR dengan ponsel Anda, atau buka ${location.host}/daftar.html.`))),
+    el("p", { class: "no-print" }, el("button", { type: "button", id: "print-card", onclick: printCard }, "Cetak kartu ini")));
+  status("#roster-result", "ok", `Kode baru untuk ${o.name} dibuat; kode lama yang belum dipakai tidak berlaku lagi. Cetak kartunya lalu berikan kepada yang bersangkutan.`);
+  box.scrollIntoView({ block: "nearest" });
+}
+
+function printCard() {
+  document.body.classList.add("print-one-card");
+  window.addEventListener("afterprint", () => document.body.classList.remove("print-one-card"), { once: true });
+  window.print();
+}
+
+document.querySelector("#roster-form").addEventListener("submit", (event) => { event.preventDefault(); searchRoster(false); });
+document.querySelector("#roster-more").addEventListener("click", () => searchRoster(true));
 
 async function loadPledges() {
   const pledges = (await apiAll("/api/pledges", "pledges", { limit: 20 })).data.pledges ?? [];
@@ -98,9 +266,8 @@ document.querySelector("#import").addEventListener("click", async () => {
   const r = reply.data;
   status("#import-result", r.rejected.length ? "info" : "ok",
     `${r.created} pegawai baru, ${r.updated} diperbarui, ${r.unchanged} tidak berubah, ${r.rejected.length} baris ditolak.`);
-  replace(document.querySelector("#rejected"), r.rejected.length === 0 ? [] : el("table", { id: "rejected-lines" },
-    el("thead", {}, el("tr", {}, el("th", {}, "Baris"), el("th", {}, "Alasan"))),
-    el("tbody", {}, r.rejected.map((x) => el("tr", {}, el("td", {}, x.line), el("td", {}, x.reason))))));
+  replace(document.querySelector("#rejected"), r.rejected.length === 0 ? [] : table(["Baris", "Alasan"],
+    r.rejected.map((x) => el("tr", {}, el("td", {}, x.line), el("td", {}, x.reason))), { id: "rejected-lines" }));
 });
 
 document.querySelector("#pledge-form").addEventListener("submit", async (event) => {

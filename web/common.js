@@ -3,13 +3,47 @@
 
 const TOKEN_KEY = "pakta-token";
 
+/**
+ * The token of whoever logged in on this device, kept until the end of today in the
+ * device's local time: a clerk logs in once for the working day (not again on every
+ * page or tab), and a device left on overnight is logged out by the morning.
+ */
 export function token() {
-  return sessionStorage.getItem(TOKEN_KEY);
+  const kept = localStorage.getItem(TOKEN_KEY);
+  if (!kept) return null;
+  try {
+    const { value, until } = JSON.parse(kept);
+    if (typeof value === "string" && value && Date.now() < until) return value;
+  } catch {
+    // Not ours, or from an older version of the page: forget it.
+  }
+  localStorage.removeItem(TOKEN_KEY);
+  return null;
 }
 
 export function setToken(value) {
-  if (value) sessionStorage.setItem(TOKEN_KEY, value);
-  else sessionStorage.removeItem(TOKEN_KEY);
+  if (value) {
+    const endOfDay = new Date();
+    endOfDay.setHours(23, 59, 59, 999);
+    localStorage.setItem(TOKEN_KEY, JSON.stringify({ value, until: endOfDay.getTime() }));
+  } else {
+    localStorage.removeItem(TOKEN_KEY);
+  }
+  showLogout();
+}
+
+/** A "Keluar" button in the page header while this device holds a token. */
+function showLogout() {
+  const top = document.querySelector("header.top");
+  if (!top) return;
+  const existing = top.querySelector("#logout");
+  if (!token()) { existing?.remove(); return; }
+  if (existing) return;
+  top.prepend(el("button", {
+    type: "button", id: "logout", class: "logout secondary",
+    title: "Hapus token dari perangkat ini",
+    onclick: () => { setToken(null); location.reload(); },
+  }, "Keluar"));
 }
 
 /** Calls the API; resolves to {ok, status, data} and never throws on HTTP errors. */
@@ -80,6 +114,29 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+/**
+ * Gives every body cell of a table the heading of its column (`data-label`) and the
+ * class `stack`: on a phone such a table is shown as one card per row, each value under
+ * its heading, instead of columns running off the screen (style.css).
+ */
+export function labelCells(table) {
+  const headings = [...table.querySelectorAll("thead th")].map((th) => th.textContent);
+  table.classList.add("stack");
+  for (const row of table.querySelectorAll("tbody tr")) {
+    [...row.children].forEach((cell, i) => {
+      if (!cell.hasAttribute("data-label")) cell.dataset.label = headings[i] ?? "";
+    });
+  }
+  return table;
+}
+
+/** A table with these column headings and rows of cells, shown as cards on a phone. */
+export function table(headings, rows, attrs = {}) {
+  return labelCells(el("table", attrs,
+    el("thead", {}, el("tr", {}, headings.map((h) => el("th", {}, h)))),
+    el("tbody", {}, rows)));
+}
+
 export function replace(container, ...children) {
   container.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined));
 }
@@ -112,8 +169,9 @@ export function info() {
   return infoPromise;
 }
 
-/** Fills the page header with the instansi's name. */
+/** Fills the page header with the instansi's name, and offers "Keluar" when logged in. */
 export async function header() {
+  showLogout();
   const slot = document.querySelector("[data-instansi]");
   if (slot) slot.textContent = (await info()).instansi;
 }
@@ -161,5 +219,11 @@ export const STATUS_WORDS = {
   "mandiri-late": "ikrar mandiri terlambat",
   "mandiri-overdue": "ikrar mandiri lewat batas",
 };
+
+/** "20 November 2024" for an RFC 3339 time (or a Date) in one of Indonesia's zones. */
+export function formatDate(time, zone = "Asia/Jakarta") {
+  return new Intl.DateTimeFormat("id-ID", { timeZone: zone, day: "numeric", month: "long", year: "numeric" })
+    .format(new Date(time));
+}
 
 export const STATE_WORDS = { draft: "draf", open: "dibuka", closed: "ditutup" };

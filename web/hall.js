@@ -36,6 +36,23 @@ async function refreshCounts() {
   setTimeout(refreshCounts, 5000);
 }
 
+/**
+ * Shrinks the pledge text, a step at a time from its full size, until the whole screen
+ * fits the projector without scrolling: a pledge's length is the instansi's choice, and
+ * the counts and the code must stay in view.
+ */
+function fit() {
+  const text = document.querySelector("#pledge-text");
+  const fits = () => document.documentElement.scrollHeight <= window.innerHeight;
+  let size = window.innerHeight * 0.03;
+  text.style.setProperty("--pledge-size", `${size}px`);
+  while (!fits() && size > 11) {
+    size *= 0.92;
+    text.style.setProperty("--pledge-size", `${size}px`);
+  }
+  document.body.dataset.fitted = String(Math.round(size * 10) / 10);
+}
+
 async function start() {
   setToken(tokenInput.value.trim());
   ceremony = document.querySelector("#ceremony").value;
@@ -47,8 +64,12 @@ async function start() {
   document.querySelector("#pledge-text").textContent = details.data.pledge.text;
   document.querySelector("#hall-login").classList.add("hidden");
   document.querySelector("#hall").classList.remove("hidden");
+  document.body.classList.add("showing");
   status("#result", "info", "");
   await refreshCode();
+  // The QR image has its size from CSS, so the layout is final once the code is shown.
+  fit();
+  window.addEventListener("resize", fit);
   await refreshCounts();
 }
 

@@ -1,6 +1,8 @@
 // The official's signing key, made and kept on their own device: an Ed25519 key pair
 // from WebCrypto whose private half is non-extractable (the browser can sign with it,
-// but no script, not even ours, can read it out), stored in IndexedDB by NIP.
+// but no script, not even ours, can read it out), stored in IndexedDB by NIP with every
+// receipt the registry gave for it (enrollments and signatures), which the official
+// keeps as proof.
 
 import { bytesToBase64, base64ToBytes } from "./common.js";
 
@@ -58,9 +60,27 @@ export async function verify(publicKeyB64, text, signatureB64) {
   }
 }
 
-/** Keeps the pair (and the latest receipts) for this NIP on this device. */
+/** Keeps the pair (and every receipt) for this NIP on this device. */
 export function save(record) {
   return transact("readwrite", (store) => store.put(record));
+}
+
+/** The registry entry a receipt is for (its `index` line). */
+function entryOf(receipt) {
+  return /\nindex (\d+)\r?\n/.exec(receipt)?.[1];
+}
+
+/**
+ * Adds a receipt to what this device keeps for the NIP, once per registry entry: a
+ * phone that retried after a lost reply gets the same entry again, in a new file.
+ */
+export async function keepReceipt(nip, receipt) {
+  const record = await load(nip);
+  if (!record) return;
+  const receipts = record.receipts || [];
+  if (receipts.some((kept) => entryOf(kept) === entryOf(receipt))) return;
+  record.receipts = [...receipts, receipt];
+  await save(record);
 }
 
 export async function load(nip) {

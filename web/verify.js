@@ -10,29 +10,63 @@ header();
 const vkeyInput = document.querySelector("#vkey");
 vkeyInput.value = (await api("/api/registry/vkey")).data.trim?.() ?? "";
 
-function show(checks) {
+const KIND_WORDS = {
+  "pledge.signed": "tanda tangan pakta integritas",
+  "key.enrolled": "pendaftaran kunci tanda tangan",
+  "key.revoked": "pencabutan kunci tanda tangan",
+  "pledge.published": "penerbitan teks pakta",
+  "ceremony.opened": "pembukaan upacara",
+  "attendance.recorded": "pencatatan kehadiran",
+  "ceremony.closed": "penutupan upacara",
+  "mandiri.assigned": "pengalihan ke ikrar mandiri",
+  "person.erased": "penghapusan data pribadi",
+};
+
+/** The verdict says exactly what was proven: SAH only for a pledge signature whose every
+ *  check passed, with who signed what and when; any other entry is named for what it is. */
+function verdictText(checks, { kind, signed, entryOnly = false } = {}) {
+  // The "kind" check only says whether the entry is a signature; the others say
+  // whether what was shown is authentic.
+  const authentic = checks.filter((c) => c.name !== "kind");
+  const passed = authentic.length > 0 && authentic.every((c) => c.ok);
+  if (!passed) return ["bad", "TIDAK SAH: ada pemeriksaan yang gagal (lihat daftar di bawah)."];
+  if (kind === "pledge.signed" && signed) {
+    return ["ok", `SAH: ${signed.name} (NIP ${signed.nip}), ${signed.position}, ${signed.unit}, menandatangani ` +
+      `${signed.pledge_title} dalam ${signed.mode_words} pada upacara ` +
+      (signed.ceremony_title ? `"${signed.ceremony_title}"` : `nomor ${signed.ceremony}`) +
+      `, tercatat ${signed.recorded_at_local}` +
+      (signed.mode !== "mandiri" || signed.late === null ? "."
+        : signed.late ? ", terlambat (lewat batas ikrar mandiri)." : ", tepat waktu.")];
+  }
+  const what = KIND_WORDS[kind] || "entri registri";
+  if (kind === "pledge.signed" && entryOnly) {
+    return ["info", `Tercatat: entri ini adalah ${what}, tetapi tanpa pernyataannya tidak dapat diperiksa siapa yang menandatangani. Periksa tanda terima lengkapnya untuk putusan SAH.`];
+  }
+  return ["info", `Tercatat di registri, tetapi ini BUKAN tanda tangan pakta: entri ini adalah ${what}.`];
+}
+
+function show(checks, facts = {}) {
   replace(document.querySelector("#checks"), checks.map((c) =>
     el("li", { class: c.ok ? "pass" : "fail" },
       el("span", { class: "mark", "aria-hidden": "true" }, c.ok ? "✓" : "✗"),
       el("span", { class: "sr-only" }, c.ok ? "Lolos: " : "Gagal: "),
       c.label, " — ", c.detail)));
-  const valid = checks.length > 0 && checks.every((c) => c.ok);
-  status("#verdict", valid ? "ok" : "bad", valid
-    ? "SAH: tanda tangan ini benar dan tercatat di registri."
-    : "TIDAK SAH: ada pemeriksaan yang gagal (lihat daftar di bawah).");
+  const [kind, text] = verdictText(checks, facts);
+  status("#verdict", kind, text);
+  document.querySelector("#verdict").dataset.verdict = kind === "ok" ? "sah" : kind === "bad" ? "tidak-sah" : "bukan-tanda-tangan";
   document.querySelector("#verdict").scrollIntoView({ block: "start" });
 }
 
 const LABELS = {
   statement_format: "Format pernyataan", signature_encoding: "Penulisan tanda tangan",
   in_registry: "Tercatat di registri", key_active_at_signing: "Kunci aktif saat menandatangani",
-  signature: "Tanda tangan", receipt_format: "Format tanda terima", document: "Dokumen",
+  signature: "Tanda tangan", receipt_format: "Format tanda terima", document: "Dokumen", kind: "Jenis entri",
   entry: "Entri registri", inclusion: "Bukti keanggotaan pohon Merkle", checkpoint: "Checkpoint bertanda tangan registri",
 };
 
 function serverChecks(reply) {
   if (!reply.ok) return [{ ok: false, label: "Server", detail: errorText(reply) }];
-  return reply.data.checks.map((c) => ({ ok: c.ok, label: `${LABELS[c.name] || c.name} (server)`, detail: c.detail }));
+  return reply.data.checks.map((c) => ({ name: c.name, ok: c.ok, label: `${LABELS[c.name] || c.name} (server)`, detail: c.detail }));
 }
 
 async function browserChecks(receipt) {
@@ -65,6 +99,7 @@ async function checkEntryLink(index, hash) {
   const entries = await api(`/api/registry/entries?start=${index}&limit=1`);
   const entry = entries.ok ? entries.data.entries[0] : null;
   const matches = entry && entry.index === index && entry.hash === hash;
+  const kind = matches ? entryFields(base64ToBytes(entry.bytes)).kind : undefined;
   checks.push({ ok: !!matches, label: "Entri registri", detail: matches
     ? `Entri nomor ${index} ada dengan hash ${hash}.` : `Registri tidak memuat entri ${index} dengan hash ini.` });
   if (matches) {
@@ -78,7 +113,7 @@ async function checkEntryLink(index, hash) {
       checks.push({ ok: !!included, label: "Bukti keanggotaan", detail: included ? `Termasuk dalam pohon Merkle berukuran ${cp.size}.` : "Bukti keanggotaan tidak cocok." });
     }
   }
-  show(checks);
+  show(checks, { kind, entryOnly: true });
 }
 
 document.querySelector("#receipt-file").addEventListener("change", async (event) => {
@@ -99,14 +134,23 @@ document.querySelector("#verify-form").addEventListener("submit", async (event) 
       return;
     }
     const local = await browserChecks(receipt);
-    const remote = serverChecks(await api("/api/verify", { method: "POST", body: { receipt: receiptText } }));
-    show([...local, ...remote]);
+    const reply = await api("/api/verify", { method: "POST", body: { receipt: receiptText } });
+    show([...local, ...serverChecks(reply)], { kind: reply.data?.kind, signed: reply.data?.signed });
   } else {
     const statement = document.querySelector("#statement").value;
     const signature = document.querySelector("#signature").value.trim();
-    show(serverChecks(await api("/api/verify", { method: "POST", body: { statement, signature } })));
+    const reply = await api("/api/verify", { method: "POST", body: { statement, signature } });
+    show(serverChecks(reply), { kind: reply.data?.kind, signed: reply.data?.signed });
   }
 });
 
-const link = new URLSearchParams(location.hash.slice(1));
-if (link.get("entri") && link.get("hash")) checkEntryLink(Number(link.get("entri")), link.get("hash"));
+/** A QR link "#entri=N&hash=H"; followed again when another link opens in the same tab. */
+function checkLinkInAddress() {
+  const link = new URLSearchParams(location.hash.slice(1));
+  if (!link.get("entri") || !link.get("hash")) return;
+  status("#verdict", "info", "Memeriksa…");
+  replace(document.querySelector("#checks"));
+  checkEntryLink(Number(link.get("entri")), link.get("hash"));
+}
+window.addEventListener("hashchange", checkLinkInAddress);
+checkLinkInAddress();

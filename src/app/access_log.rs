@@ -1,8 +1,9 @@
 //! The access log: every read of personal data through a token (the roster, reports,
-//! unsigned lists and their CSV downloads, enrollment cards and codes) is recorded with
-//! who (the token's holder), when, what and how many people, before the data is
-//! returned. It is kept beside the registry's log, not in it, and the admin pages
-//! through it or downloads it as CSV (UU 27/2022: a record of processing).
+//! unsigned lists and their CSV downloads, enrollment cards and codes, the desk's
+//! search and check-in replies) is recorded with who (the token's holder), when, what
+//! and how many people, before the data is returned. It is kept beside the registry's
+//! log, not in it, and the admin pages through it or downloads it as CSV (UU 27/2022: a
+//! record of processing).
 
 use futures_util::stream;
 use serde::Serialize;
@@ -28,6 +29,10 @@ pub enum Reading {
     EnrollmentCards,
     /// `POST /api/officials/{nip}/enrollment-code`
     EnrollmentCode,
+    /// `POST /api/ceremonies/{id}/attendance`, whose reply names the official
+    CheckIn,
+    /// `GET /api/ceremonies/{id}/invitees?q=…`, the desk's search
+    InviteeSearch,
 }
 
 impl Reading {
@@ -39,6 +44,8 @@ impl Reading {
             Reading::UnsignedCsv => "unsigned_csv",
             Reading::EnrollmentCards => "enrollment_cards",
             Reading::EnrollmentCode => "enrollment_code",
+            Reading::CheckIn => "check_in",
+            Reading::InviteeSearch => "invitee_search",
         }
     }
 }

@@ -250,7 +250,9 @@ impl App {
         let token = bearer.ok_or_else(|| {
             unauthorized(
                 "missing_token",
-                "Butuh token: kirim header 'Authorization: Bearer <token>'.".into(),
+                // Read by a clerk on a web page far more often than by a programmer,
+                // who finds the header in the API description.
+                "Anda belum masuk. Masukkan token akses yang diberikan admin BKPSDM di kolom Token, lalu coba lagi.".into(),
             )
         })?;
         let app = self.clone();

@@ -6,7 +6,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::enrollment::{parse_nip, unknown_official};
+use super::access_log::{Reading, scope_text};
+use super::enrollment::unknown_official;
 use super::paging::{CEREMONY_PAGE, PLEDGE_PAGE, PageRequest, Paged, split_page};
 use super::{App, Caller};
 use crate::domain::ceremony::{CeremonyState, Refusal};
@@ -17,7 +18,7 @@ use crate::domain::ids::{CeremonyId, PledgeId, SubjectId};
 use crate::domain::record::clean_value;
 use crate::domain::zone::Zone;
 use crate::error::{Error, Result};
-use crate::store::{Ceremony, Db};
+use crate::store::{Ceremony, Db, Official};
 
 /// Longest pledge text accepted: the common four-point pakta with the 16 prohibited
 /// acts is about 4 KB; this leaves room for regional variants.
@@ -331,20 +332,16 @@ impl App {
             .await
     }
 
-    /// Records that an official is in the hall. Returns the entry index.
-    pub async fn check_in(&self, caller: &Caller, id: CeremonyId, nip: &str) -> Result<u64> {
-        caller.require_check_in(id)?;
-        let nip = parse_nip(nip)?;
-        self.record_attendance(id, nip, AttendanceMethod::Desk)
-            .await
-    }
-
+    /// Records that an official is in the hall; returns the entry index and the
+    /// official. `reader` is the token holder who will see the official's name in the
+    /// reply (the desk), recorded in the access log in the same transaction.
     pub(super) async fn record_attendance(
         &self,
         id: CeremonyId,
         nip: Identifier,
         method: AttendanceMethod,
-    ) -> Result<u64> {
+        reader: Option<Caller>,
+    ) -> Result<(u64, Official)> {
         self.store
             .write(move |w| {
                 let ceremony = ceremony_in(&w.db(), id)?;
@@ -376,7 +373,17 @@ impl App {
                     entry.time,
                     method.as_str(),
                 )?;
-                Ok(entry.index)
+                if let Some(reader) = &reader {
+                    w.record_access(
+                        entry.time,
+                        &reader.holder,
+                        reader.role().role,
+                        Reading::CheckIn.as_str(),
+                        &scope_text(Some(id.get()), None),
+                        1,
+                    )?;
+                }
+                Ok((entry.index, official))
             })
             .await
     }

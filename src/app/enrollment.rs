@@ -130,8 +130,17 @@ impl App {
 
     pub async fn enroll(&self, request: EnrollmentRequest) -> Result<Enrolled> {
         let nip = parse_nip(&request.nip)?;
-        let code = EnrollmentCode::parse(request.code.trim())
-            .map_err(|e| Error::bad_request("invalid_enrollment_code", e.to_string()))?;
+        // Lenient on what people type (case, spaces, hyphens, O for 0); the refusal says
+        // what a code is made of rather than how it was capitalised.
+        let code = EnrollmentCode::parse(&request.code).map_err(|_| {
+            Error::bad_request(
+                "invalid_enrollment_code",
+                format!(
+                    "Kode pendaftaran '{}' tidak lengkap atau memuat tanda yang tidak ada di kartu. Ketik 12 huruf dan angka seperti tercetak di kartu (contoh 7K2M-Q9XD-4HPA; huruf kecil, spasi, dan tanda hubung boleh), atau minta kartu baru ke admin BKPSDM.",
+                    request.code.trim().chars().take(40).collect::<String>()
+                ),
+            )
+        })?;
         let key = PublicKey::from_base64(&request.public_key)
             .map_err(|e| Error::bad_request("invalid_public_key", e.to_string()))?;
         let proof = Signature::from_base64("proof", &request.proof)
@@ -141,7 +150,10 @@ impl App {
         if !key.verify_strict(message.as_bytes(), &proof) {
             return Err(Error::bad_request(
                 "invalid_proof",
-                "Bukti kepemilikan kunci tidak cocok: tanda tangan harus dibuat oleh kunci baru atas pesan pakta/enroll/v1 dengan NIP, kunci publik, dan kode yang sama persis.",
+                format!(
+                    "Bukti kepemilikan kunci tidak cocok: tanda tangan harus dibuat oleh kunci baru atas pesan pakta/enroll/v1 dengan NIP, kunci publik, dan kode yang sama persis, kode dalam bentuk bakunya {}.",
+                    code.as_str()
+                ),
             ));
         }
         let code_hash = Sha256Hash::of(code.as_str().as_bytes());

@@ -101,8 +101,10 @@ impl App {
                 "Kehadiran tidak dapat dibuktikan berasal dari pemilik NIP ini. Pindai kode QR di layar aula dengan perangkat tempat Anda mendaftarkan kunci, lalu coba lagi.",
             ));
         }
-        self.record_attendance(id, nip, AttendanceMethod::PresenceCode)
-            .await
+        let (index, _) = self
+            .record_attendance(id, nip, AttendanceMethod::PresenceCode, None)
+            .await?;
+        Ok(index)
     }
 
     pub async fn counts(&self, id: CeremonyId) -> Result<Counts> {

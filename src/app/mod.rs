@@ -8,6 +8,7 @@ mod access_log;
 mod auth;
 mod ceremonies;
 pub mod continuity;
+mod desk;
 mod enrollment;
 mod erasure;
 mod hall;
@@ -30,6 +31,7 @@ pub use auth::{Access, Caller, NewToken, Role, TokenPage, TokenRequest, TokenVie
 pub use ceremonies::{
     CeremonyDetails, CeremonySummary, ClosedCeremony, Invite, NewCeremony, PublishedPledge,
 };
+pub use desk::{CheckedIn, DeskMatch, DeskMatches};
 pub use enrollment::{Enrolled, EnrollmentRequest, IssuedCode};
 pub use erasure::Erasure;
 pub use hall::{Card, Counts, PresenceCheckIn, PresenceCode};
@@ -42,7 +44,7 @@ pub use signing::{
     AcceptedSignature, IssuedStatementView, SignatureRequest, StatementRequestBody, Submitted,
 };
 pub use transparency::{ConsistencyProof, InclusionProof, Tile};
-pub use verify::Verification;
+pub use verify::{SignedPledge, Verification, kind_words};
 
 use crate::clock::Clock;
 use crate::domain::zone::Zone;

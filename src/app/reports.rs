@@ -128,6 +128,18 @@ impl App {
         Ok(reports)
     }
 
+    /// The per-OPD counts as CSV for a spreadsheet, by OPD name, with a last row of
+    /// totals; read and recorded in the access log as the report is.
+    pub async fn report_csv(
+        &self,
+        caller: &Caller,
+        id: CeremonyId,
+        opd: Option<String>,
+    ) -> Result<String> {
+        let reports = self.report(caller, id, opd).await?;
+        Ok(report_csv_text(reports))
+    }
+
     /// One page of who has not signed. A page looks at up to `limit` invitees in roster
     /// order and lists the unsigned among them, grouped by OPD, with every OPD it passes
     /// (an OPD whose invitees all signed comes with an empty list, as in the whole list).
@@ -257,14 +269,87 @@ enum CsvStep {
     Done,
 }
 
+/// The columns of the unsigned CSV, in Indonesian for the clerk who opens it in a
+/// spreadsheet (README, "HTTP API", lists them).
+pub const UNSIGNED_CSV_HEADER: [&str; 6] =
+    ["Kode OPD", "Nama OPD", "NIP", "Nama", "Jabatan", "Status"];
+
+/// The columns of the per-OPD summary CSV; its last row, "Jumlah", holds the totals.
+pub const REPORT_CSV_HEADER: [&str; 10] = [
+    "Kode OPD",
+    "Nama OPD",
+    "Diundang",
+    "Hadir",
+    "Tanda tangan di upacara",
+    "Ikrar mandiri",
+    "Belum",
+    "Lewat batas",
+    "Terlambat",
+    "Data dihapus (PDP)",
+];
+
+/// A status as the report page says it (web/common.js `STATUS_WORDS`): the CSV is read
+/// by people, who should not have to know the API's codes.
+fn status_words(status: &str) -> &str {
+    match status {
+        "absent" => "tidak hadir",
+        "attended-unsigned" => "hadir, belum tanda tangan",
+        "signed" => "tanda tangan di upacara",
+        "mandiri-pending" => "ikrar mandiri, belum jatuh tempo",
+        "mandiri-signed" => "ikrar mandiri selesai",
+        "mandiri-late" => "ikrar mandiri terlambat",
+        "mandiri-overdue" => "ikrar mandiri lewat batas",
+        other => other,
+    }
+}
+
+/// The summary CSV: one row per OPD by name, then the totals, after a byte order mark.
+fn report_csv_text(mut reports: Vec<OpdReport>) -> String {
+    reports.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.code.cmp(&b.code)));
+    let counts = |r: &OpdReport| {
+        [
+            r.invited,
+            r.attended,
+            r.signed_ceremony,
+            r.signed_mandiri,
+            r.pending,
+            r.overdue,
+            r.late,
+            r.erased,
+        ]
+    };
+    let mut totals = [0u64; 8];
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(REPORT_CSV_HEADER)
+        .expect("writing to memory cannot fail");
+    for r in &reports {
+        let row = counts(r);
+        for (total, n) in totals.iter_mut().zip(row) {
+            *total += n;
+        }
+        let mut record = vec![r.code.clone(), r.name.clone()];
+        record.extend(row.iter().map(u64::to_string));
+        out.write_record(&record)
+            .expect("writing to memory cannot fail");
+    }
+    let mut record = vec![String::new(), "Jumlah".to_string()];
+    record.extend(totals.iter().map(u64::to_string));
+    out.write_record(&record)
+        .expect("writing to memory cannot fail");
+    let bytes = out.into_inner().expect("writing to memory cannot fail");
+    let text = String::from_utf8(bytes).expect("CSV of UTF-8 fields is UTF-8");
+    format!("\u{feff}{text}")
+}
+
 /// Rows of the unsigned list as CSV for a spreadsheet; the first chunk of a file starts
 /// with a UTF-8 byte order mark, so Excel reads names with accents right, and the
 /// header. The identifier is written as the formula `="198001012005011001"` so Excel and
-/// LibreOffice keep all 18 digits as text instead of showing 1.98E+17.
+/// LibreOffice keep all 18 digits as text instead of showing 1.98E+17; the status is in
+/// words.
 pub fn unsigned_csv_rows(first: bool, opds: &[OpdUnsigned]) -> String {
     let mut out = csv::Writer::from_writer(Vec::new());
     if first {
-        out.write_record(["opd_code", "opd_name", "nip", "name", "position", "status"])
+        out.write_record(UNSIGNED_CSV_HEADER)
             .expect("writing to memory cannot fail");
     }
     for opd in opds {
@@ -275,7 +360,7 @@ pub fn unsigned_csv_rows(first: bool, opds: &[OpdUnsigned]) -> String {
                 &format!("=\"{}\"", o.nip),
                 o.name.as_str(),
                 o.position.as_str(),
-                o.status,
+                status_words(o.status),
             ])
             .expect("writing to memory cannot fail");
         }
@@ -286,5 +371,71 @@ pub fn unsigned_csv_rows(first: bool, opds: &[OpdUnsigned]) -> String {
         format!("\u{feff}{text}")
     } else {
         text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_csv_lists_opds_by_name_with_totals_under_indonesian_headings() {
+        let opd = |code: &str, name: &str, invited, pending| OpdReport {
+            code: code.into(),
+            name: name.into(),
+            invited,
+            attended: 1,
+            pending,
+            ..OpdReport::default()
+        };
+        let text = report_csv_text(vec![
+            opd("SETDA", "Sekretariat Daerah", 3, 2),
+            opd("DINKES", "Dinas Kesehatan", 4, 1),
+        ]);
+        let text = text
+            .strip_prefix('\u{feff}')
+            .expect("a byte order mark for Excel");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "Kode OPD,Nama OPD,Diundang,Hadir,Tanda tangan di upacara,Ikrar mandiri,Belum,Lewat batas,Terlambat,Data dihapus (PDP)",
+                "DINKES,Dinas Kesehatan,4,1,0,0,1,0,0,0",
+                "SETDA,Sekretariat Daerah,3,1,0,0,2,0,0,0",
+                ",Jumlah,7,2,0,0,3,0,0,0",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_unsigned_csv_says_each_status_in_words() {
+        let opds = [OpdUnsigned {
+            code: "DINKES".into(),
+            name: "Dinas Kesehatan".into(),
+            unsigned: vec![
+                UnsignedOfficial {
+                    nip: "199003032021211003".into(),
+                    name: "Budi Santoso".into(),
+                    position: "Perawat".into(),
+                    status: "absent",
+                },
+                UnsignedOfficial {
+                    nip: "3201014501900001".into(),
+                    name: "Rina Marlina".into(),
+                    position: "Staf".into(),
+                    status: "attended-unsigned",
+                },
+            ],
+        }];
+        let text = unsigned_csv_rows(true, &opds);
+        let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "Kode OPD,Nama OPD,NIP,Nama,Jabatan,Status",
+                "DINKES,Dinas Kesehatan,\"=\"\"199003032021211003\"\"\",Budi Santoso,Perawat,tidak hadir",
+                "DINKES,Dinas Kesehatan,\"=\"\"3201014501900001\"\"\",Rina Marlina,Staf,\"hadir, belum tanda tangan\"",
+            ]
+        );
     }
 }

@@ -65,6 +65,21 @@ impl App {
         opd: Option<String>,
         page: PageRequest,
     ) -> Result<Paged<OfficialView>> {
+        self.search_officials(caller, opd, None, page).await
+    }
+
+    /// One page of the roster whose officials' name or identifier contains `search`
+    /// (blank: everyone), in the same order and with the same cursor as the whole list.
+    /// The access log records the read and how many were listed, never what was
+    /// searched for: a name typed into the box is personal data too.
+    pub async fn search_officials(
+        &self,
+        caller: &Caller,
+        opd: Option<String>,
+        search: Option<String>,
+        page: PageRequest,
+    ) -> Result<Paged<OfficialView>> {
+        let search = parse_search(search)?;
         let opd = opd
             .map(|o| {
                 OpdCode::parse(&o).map_err(|e| Error::bad_request("invalid_opd", e.to_string()))
@@ -77,7 +92,12 @@ impl App {
             .store
             .read(move |db| {
                 let after = roster_position(db, page.after)?;
-                db.officials_page(opd.as_ref(), false, after.as_ref(), page.limit + 1)
+                match &search {
+                    None => db.officials_page(opd.as_ref(), false, after.as_ref(), page.limit + 1),
+                    Some(search) => {
+                        db.officials_matching(opd.as_ref(), search, after.as_ref(), page.limit + 1)
+                    }
+                }
             })
             .await?;
         let (rows, next) = split_page(rows, page.limit, |(row, ..)| *row);
@@ -98,6 +118,28 @@ impl App {
             .await?;
         Ok(Paged { items, next })
     }
+}
+
+/// Longest roster search, in characters: a full name with titles fits.
+const SEARCH_MAX: usize = 100;
+
+/// A roster search as typed: surrounding spaces dropped, blank meaning no search.
+fn parse_search(search: Option<String>) -> Result<Option<String>> {
+    let Some(search) = search
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+    else {
+        return Ok(None);
+    };
+    if search.chars().count() > SEARCH_MAX {
+        return Err(Error::bad_request(
+            "invalid_search",
+            format!(
+                "Kata pencarian terlalu panjang: paling banyak {SEARCH_MAX} karakter. Ketik sebagian nama atau NIP saja."
+            ),
+        ));
+    }
+    Ok(Some(search))
 }
 
 fn fresh_subjects(count: usize) -> Result<Vec<SubjectId>> {

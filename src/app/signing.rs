@@ -24,7 +24,7 @@ use crate::domain::crypto::{PublicKey, Sha256Hash, Signature};
 use crate::domain::entry::{Entry, EntryBody, SigningMode};
 use crate::domain::ids::CeremonyId;
 use crate::domain::signing_protocol::{StatementRequest, is_sealed, seal};
-use crate::domain::statement::Statement;
+use crate::domain::statement::{Statement, StatementFormat};
 use crate::error::{Error, ErrorKind, Result};
 use crate::store::{Db, SignatureRow};
 
@@ -198,6 +198,7 @@ impl App {
             .await?;
         let mode = signing_mode(c.state, facts.as_ref())?;
         let mut statement = Statement {
+            format: StatementFormat::V2 { zone: c.zone },
             pledge_title: pledge.title,
             pledge_sha256: pledge.sha256,
             ceremony,

@@ -1,24 +1,133 @@
 //! `POST /api/verify`: given a statement and a signature, or a receipt, says which
-//! checks pass: the document's form, whether it is in the registry, whether the key was
+//! checks pass (the document's form, whether it is in the registry, whether the key was
 //! enrolled and active when it signed, whether the signature verifies, and for a receipt
-//! the inclusion proof and the log's signature on the checkpoint.
+//! the inclusion proof and the log's signature on the checkpoint), what kind of entry it
+//! is, and, for a pledge signature, who signed what and when. Only a pledge signature
+//! whose every check passes is valid: a receipt of a key enrollment, or any other entry,
+//! is reported as what it is, never as a signature.
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::App;
 use crate::domain::crypto::{Sha256Hash, Signature};
+use crate::domain::entry::{Entry, SigningMode};
 use crate::domain::receipt::{Check, Receipt, check};
-use crate::domain::statement::Statement;
+use crate::domain::statement::{Statement, StatementFormat, mode_words};
 use crate::error::Result;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Verification {
+    /// True only for a pledge signature whose every check passed.
     pub valid: bool,
+    /// The kind of the registry entry the document stands for (`pledge.signed`,
+    /// `key.enrolled`, …), when one was found.
+    pub kind: Option<&'static str>,
     pub checks: Vec<Check>,
     pub index: Option<u64>,
+    /// Who signed what, when: set only when `valid`.
+    pub signed: Option<SignedPledge>,
+}
+
+/// What a valid pledge signature proves, in the words a person reads.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignedPledge {
+    pub name: String,
+    pub nip: String,
+    pub position: String,
+    pub unit: String,
+    pub pledge_title: String,
+    pub ceremony: u64,
+    /// None when this registry does not hold the ceremony (it follows another's log).
+    pub ceremony_title: Option<String>,
+    /// `ceremony` (ikrar bersama) or `mandiri` (ikrar mandiri).
+    pub mode: &'static str,
+    /// "ikrar bersama" or "ikrar mandiri".
+    pub mode_words: &'static str,
+    /// When the registry recorded the signature (its entry's time), in UTC.
+    pub recorded_at: DateTime<Utc>,
+    /// The same time in the ceremony's zone, "Senin, 7 Oktober 2024 09.10 WIB".
+    pub recorded_at_local: String,
+    /// A mandiri signature recorded after its due date; None when this registry does
+    /// not hold the ceremony's due date.
+    pub late: Option<bool>,
+    pub statement_format: &'static str,
+}
+
+/// The kinds of entry, as a person would name them.
+pub fn kind_words(kind: &str) -> &'static str {
+    match kind {
+        "pledge.signed" => "tanda tangan pakta integritas",
+        "key.enrolled" => "pendaftaran kunci tanda tangan",
+        "key.revoked" => "pencabutan kunci tanda tangan",
+        "pledge.published" => "penerbitan teks pakta",
+        "ceremony.opened" => "pembukaan upacara",
+        "attendance.recorded" => "pencatatan kehadiran",
+        "ceremony.closed" => "penutupan upacara",
+        "mandiri.assigned" => "pengalihan ke ikrar mandiri",
+        "person.erased" => "penghapusan data pribadi",
+        _ => "entri yang tidak dikenal",
+    }
+}
+
+/// The check that says whether what was shown is a pledge signature at all.
+fn kind_check(kind: &'static str) -> Check {
+    if kind == "pledge.signed" {
+        check(
+            "kind",
+            true,
+            "Entri ini adalah tanda tangan pakta integritas.",
+        )
+    } else {
+        check(
+            "kind",
+            false,
+            format!(
+                "Entri ini adalah {} ({kind}), bukan tanda tangan pakta integritas: ia tidak membuktikan bahwa seseorang menandatangani pakta.",
+                kind_words(kind)
+            ),
+        )
+    }
 }
 
 impl App {
+    /// Who signed what, from the statement and the ceremony it names. A registry that
+    /// follows another's log (a mirror, a copy for an audit) may not hold the
+    /// ceremony: then its title and lateness are not claimed, and a v1 statement's time
+    /// is shown in the instansi's zone.
+    async fn signed_pledge(
+        &self,
+        statement: Statement,
+        recorded_at: DateTime<Utc>,
+    ) -> Result<SignedPledge> {
+        let id = statement.ceremony;
+        let ceremony = self.store.read(move |db| db.ceremony(id)).await?;
+        let zone = match (statement.format, &ceremony) {
+            (StatementFormat::V2 { zone }, _) => zone,
+            (StatementFormat::V1, Some(c)) => c.zone,
+            (StatementFormat::V1, None) => self.config.zone,
+        };
+        let late = ceremony.as_ref().map(|c| {
+            statement.mode == SigningMode::Mandiri
+                && c.mandiri_due.is_some_and(|due| recorded_at > due)
+        });
+        Ok(SignedPledge {
+            name: statement.name,
+            nip: statement.nip.to_string(),
+            position: statement.position,
+            unit: statement.unit,
+            pledge_title: statement.pledge_title,
+            ceremony: id.get(),
+            ceremony_title: ceremony.map(|c| c.title),
+            mode: statement.mode.as_str(),
+            mode_words: mode_words(statement.mode),
+            recorded_at,
+            recorded_at_local: zone.format_indonesian(recorded_at),
+            late,
+            statement_format: statement.format.name(),
+        })
+    }
+
     pub async fn verify_signature(
         &self,
         statement: String,
@@ -31,9 +140,10 @@ impl App {
                 "statement_format",
                 true,
                 format!(
-                    "Pernyataan berformat pakta/statement/v1 untuk upacara {} mode {}.",
+                    "Pernyataan berformat {} untuk upacara {}, {}.",
+                    s.format.name(),
                     s.ceremony,
-                    s.mode.as_str()
+                    mode_words(s.mode)
                 ),
             ),
             Err(e) => check("statement_format", false, e.to_string()),
@@ -93,14 +203,19 @@ impl App {
                 ));
             }
         }
-        let valid = parsed.is_ok()
-            && entry.is_some()
+        let valid = entry.is_some()
             && checks.iter().all(|c| c.ok)
             && checks.iter().any(|c| c.name == "signature");
+        let signed = match (valid, parsed, &entry) {
+            (true, Ok(statement), Some(e)) => Some(self.signed_pledge(statement, e.at).await?),
+            _ => None,
+        };
         Ok(Verification {
             valid,
+            kind: entry.as_ref().map(|_| "pledge.signed"),
             checks,
             index: entry.map(|e| e.idx),
+            signed,
         })
     }
 }
@@ -114,8 +229,10 @@ impl App {
             Err(e) => {
                 return Ok(Verification {
                     valid: false,
+                    kind: None,
                     checks: vec![check("receipt_format", false, e.to_string())],
                     index: None,
+                    signed: None,
                 });
             }
         };
@@ -135,10 +252,24 @@ impl App {
                 format!("Registri ini tidak memuat entri tanda terima di nomor {index}.")
             },
         ));
+        let entry = Entry::parse(&receipt.entry).ok();
+        let kind = entry.as_ref().map(|e| e.body.kind());
+        if let Some(kind) = kind {
+            checks.push(kind_check(kind));
+        }
+        let valid = kind == Some("pledge.signed") && checks.iter().all(|c| c.ok);
+        let signed = match (valid, entry, Statement::parse(&receipt.document)) {
+            (true, Some(entry), Ok(statement)) => {
+                Some(self.signed_pledge(statement, entry.time).await?)
+            }
+            _ => None,
+        };
         Ok(Verification {
-            valid: checks.iter().all(|c| c.ok),
+            valid,
+            kind,
             checks,
             index: Some(index),
+            signed,
         })
     }
 }

@@ -312,6 +312,26 @@ pub fn verify_receipt(file: &Path, vkey: &str) -> Result<ExitCode> {
             "VALID: entry {} is in the registry {}",
             receipt.index, vkey.name
         );
+        // Say what the entry proves, so an enrollment receipt is never read as a
+        // signature.
+        let kind = Entry::parse(&receipt.entry)
+            .map(|e| e.body.kind())
+            .unwrap_or("unknown");
+        match pakta::domain::statement::Statement::parse(&receipt.document) {
+            Ok(s) if kind == "pledge.signed" => println!(
+                "it is a pledge signature: {} (NIP {}), {}, signed \"{}\" for ceremony {} in {}",
+                s.name,
+                s.nip,
+                s.unit,
+                s.pledge_title,
+                s.ceremony,
+                pakta::domain::statement::mode_words(s.mode)
+            ),
+            _ => println!(
+                "it is a {kind} entry ({}), not a pledge signature",
+                pakta::app::kind_words(kind)
+            ),
+        }
         Ok(ExitCode::SUCCESS)
     } else {
         println!("INVALID receipt");

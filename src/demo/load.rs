@@ -50,7 +50,8 @@ struct Device {
 /// season is played in the three weeks before it.
 pub async fn load(app: &App, now: DateTime<Utc>) -> Result<DemoTokens> {
     let kab = DemoKabupaten::generate(DEMO_SEED, DEMO_OFFICIALS);
-    let first_day = nine_in_the_morning(now - Duration::days(21));
+    let zone = Zone::parse(kab.timezone).expect("the demo's zone is Indonesian");
+    let first_day = nine_in_the_morning(zone, now - Duration::days(21));
     let clock = Arc::new(ManualClock::new(first_day));
     let app = app.with_clock(clock.clone());
     let admin = Caller::admin("demo");
@@ -137,11 +138,17 @@ pub async fn load(app: &App, now: DateTime<Utc>) -> Result<DemoTokens> {
         }
     }
 
-    // Ceremony 2: all staff of six OPDs, today, open with the hall half signed.
-    let this_morning = (now - Duration::hours(1))
-        .duration_trunc(Duration::hours(1))
-        .expect("an hour divides a day");
-    clock.set(this_morning);
+    // Ceremony 2: all staff of six OPDs, today at 09.00, open with the hall half
+    // signed. Officials arrive from 09.00 or, when the demo is started earlier in the
+    // day, from an hour before now (the desk opens early): nothing is recorded after
+    // the real time at which the demo was made.
+    let this_morning = nine_in_the_morning(zone, now);
+    let arrivals = this_morning.min(
+        (now - Duration::hours(1))
+            .duration_trunc(Duration::minutes(1))
+            .expect("a minute divides a day"),
+    );
+    clock.set(arrivals);
     let opds: Vec<String> = kab.opds.iter().take(6).map(|o| o.code.clone()).collect();
     let second = app
         .create_ceremony(
@@ -187,7 +194,7 @@ pub async fn load(app: &App, now: DateTime<Utc>) -> Result<DemoTokens> {
         NewCeremony {
             title: "Ikrar Netralitas ASN Kecamatan dan Kelurahan".into(),
             place: "Aula Kecamatan".into(),
-            starts_at: nine_in_the_morning(now + Duration::days(7)).to_rfc3339(),
+            starts_at: nine_in_the_morning(zone, now + Duration::days(7)).to_rfc3339(),
             timezone: Some(kab.timezone.into()),
             pledge_id: pledge.id,
             invite: Invite {
@@ -241,12 +248,12 @@ pub async fn load(app: &App, now: DateTime<Utc>) -> Result<DemoTokens> {
     })
 }
 
-/// 09.00 WIB on the day of `time`: when pledge ceremonies are held.
-fn nine_in_the_morning(time: DateTime<Utc>) -> DateTime<Utc> {
-    let day = time.with_timezone(&Zone::Wib.offset()).date_naive();
+/// 09.00 in the instansi's zone on that zone's day of `time`: when pledge ceremonies
+/// are held.
+pub fn nine_in_the_morning(zone: Zone, time: DateTime<Utc>) -> DateTime<Utc> {
+    let day = time.with_timezone(&zone.offset()).date_naive();
     let nine = day.and_hms_opt(9, 0, 0).expect("valid time");
-    Zone::Wib
-        .offset()
+    zone.offset()
         .from_local_datetime(&nine)
         .single()
         .expect("fixed offsets are unambiguous")

@@ -6,6 +6,7 @@ pub mod access;
 pub mod audit;
 pub mod ceremony;
 pub mod crypto;
+pub mod desk;
 pub mod entry;
 pub mod identifier;
 pub mod ids;

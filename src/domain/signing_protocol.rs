@@ -83,14 +83,15 @@ fn seal_mac(
     fingerprint: &KeyFingerprint,
     statement: &Statement,
 ) -> Hmac<Sha256> {
-    // The nonce line is last and the seal covers every line before it, so what the
-    // nonce holds while encoding does not matter.
+    // The nonce line (`nonce:` in v1, `segel:` in v2) is last and the seal covers every
+    // line before it, so what the nonce holds while encoding does not matter.
     let text = Statement {
         nonce: PLACEHOLDER_NONCE.into(),
         ..statement.clone()
     }
     .encode();
-    let sealed_part = &text[..text.rfind("\nnonce: ").map_or(text.len(), |at| at + 1)];
+    let body = text.strip_suffix('\n').unwrap_or(&text);
+    let sealed_part = &text[..body.rfind('\n').map_or(text.len(), |at| at + 1)];
     let mut mac =
         <Hmac<Sha256> as KeyInit>::new_from_slice(secret).expect("HMAC takes any key length");
     mac.update(SEAL_CONTEXT);
@@ -102,8 +103,8 @@ fn seal_mac(
 
 /// Checks that every field of the statement can be written, then sets its nonce to its
 /// seal: the first 16 bytes of HMAC-SHA256(secret, "pakta/statement-seal/v1\n" || key
-/// fingerprint hex || "\n" || the statement's bytes up to, not including, the nonce
-/// line), as lowercase hex.
+/// fingerprint hex || "\n" || the statement's bytes up to, not including, the last line,
+/// which holds the nonce), as lowercase hex.
 pub fn seal(
     secret: &[u8; 32],
     fingerprint: &KeyFingerprint,
@@ -135,9 +136,12 @@ mod tests {
     use crate::domain::crypto::{PublicKey, Sha256Hash};
     use crate::domain::entry::SigningMode;
     use crate::domain::ids::SubjectId;
+    use crate::domain::statement::StatementFormat;
+    use crate::domain::zone::Zone;
 
     fn statement() -> Statement {
         Statement {
+            format: StatementFormat::V2 { zone: Zone::Wib },
             pledge_title: "Pakta Integritas Netralitas ASN Pilkada 2024".into(),
             pledge_sha256: Sha256Hash::of(b"teks"),
             ceremony: CeremonyId::new(1).unwrap(),
@@ -180,6 +184,27 @@ mod tests {
         let mut other_nonce = s.clone();
         other_nonce.nonce = "0".repeat(32);
         assert!(!is_sealed(&secret, &fingerprint(1), &other_nonce));
+        // The same facts written in the other format, or shown in another zone, are
+        // other bytes, and so another seal.
+        for format in [
+            StatementFormat::V1,
+            StatementFormat::V2 { zone: Zone::Wita },
+        ] {
+            let other = Statement {
+                format,
+                ..s.clone()
+            };
+            assert!(!is_sealed(&secret, &fingerprint(1), &other), "{format:?}");
+        }
+        let mut v1 = Statement {
+            format: StatementFormat::V1,
+            ..statement()
+        };
+        seal(&secret, &fingerprint(1), &mut v1).unwrap();
+        assert!(
+            is_sealed(&secret, &fingerprint(1), &v1),
+            "v1 statements seal alike"
+        );
     }
 
     #[test]

@@ -95,16 +95,27 @@ async fn read_json_body(body: &mut web::Payload) -> Result<web::BytesMut> {
     .await
 }
 
+/// `GET /api/ceremonies/{id}/report`: optionally one OPD, as JSON or (`format=csv`) as a
+/// spreadsheet.
 #[derive(Deserialize)]
-pub struct OpdQuery {
+pub struct ReportQuery {
     opd: Option<String>,
+    format: Option<String>,
+}
+
+/// The roster's page, optionally narrowed by `q`, a part of a name or identifier.
+#[derive(Deserialize)]
+pub struct RosterQuery {
+    opd: Option<String>,
+    q: Option<String>,
+    limit: Option<String>,
+    after: Option<String>,
 }
 
 /// A page of a list route: at most `limit` items, after `after` (the `next` of the
-/// previous page), optionally of one OPD.
+/// previous page).
 #[derive(Deserialize)]
 pub struct PageQuery {
-    opd: Option<String>,
     limit: Option<String>,
     after: Option<String>,
 }
@@ -121,10 +132,15 @@ impl PageQuery {
 pub async fn list_officials(
     app: Data,
     req: HttpRequest,
-    q: web::Query<PageQuery>,
+    q: web::Query<RosterQuery>,
 ) -> Result<HttpResponse> {
     let who = caller(&app, &req).await?;
-    let page = app.officials(&who, q.opd.clone(), q.page()).await?;
+    let q = q.into_inner();
+    let page = PageRequest {
+        limit: q.limit,
+        after: q.after,
+    };
+    let page = app.search_officials(&who, q.opd, q.q, page).await?;
     Ok(HttpResponse::Ok().json(json!({ "officials": page.items, "next": page.next })))
 }
 
@@ -303,8 +319,30 @@ pub async fn check_in(
     body: web::Json<NipBody>,
 ) -> Result<HttpResponse> {
     let who = caller(&app, &req).await?;
-    let index = app.check_in(&who, ceremony_id(&id)?, &body.nip).await?;
-    Ok(HttpResponse::Created().json(json!({ "index": index })))
+    let checked_in = app.check_in(&who, ceremony_id(&id)?, &body.nip).await?;
+    Ok(HttpResponse::Created().json(checked_in))
+}
+
+#[derive(Deserialize)]
+pub struct InviteeQuery {
+    /// Missing is read as empty, and refused as too short once the token is checked.
+    q: Option<String>,
+}
+
+/// `GET /api/ceremonies/{id}/invitees?q=…`: the desk's search by name or NIP.
+pub async fn find_invitees(
+    app: Data,
+    req: HttpRequest,
+    id: web::Path<String>,
+    q: web::Query<InviteeQuery>,
+) -> Result<HttpResponse> {
+    let who = caller(&app, &req).await?;
+    let found = app
+        .find_invitees(&who, ceremony_id(&id)?, q.q.as_deref().unwrap_or(""))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(found))
 }
 
 pub async fn issue_statement(
@@ -356,13 +394,28 @@ pub async fn report(
     app: Data,
     req: HttpRequest,
     id: web::Path<String>,
-    q: web::Query<OpdQuery>,
+    q: web::Query<ReportQuery>,
 ) -> Result<HttpResponse> {
     let who = caller(&app, &req).await?;
-    let opds = app
-        .report(&who, ceremony_id(&id)?, q.into_inner().opd)
-        .await?;
-    Ok(HttpResponse::Ok().json(json!({ "opds": opds })))
+    let q = q.into_inner();
+    let id = ceremony_id(&id)?;
+    match q.format.as_deref() {
+        None | Some("json") => {
+            let opds = app.report(&who, id, q.opd).await?;
+            Ok(HttpResponse::Ok().json(json!({ "opds": opds })))
+        }
+        Some("csv") => Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"rekap-per-opd-upacara-{id}.csv\""),
+            ))
+            .body(app.report_csv(&who, id, q.opd).await?)),
+        Some(other) => Err(Error::bad_request(
+            "invalid_format",
+            format!("format '{other}' tidak dikenal; gunakan json atau csv."),
+        )),
+    }
 }
 
 #[derive(Deserialize)]

@@ -74,6 +74,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 resource("/ceremonies/{id}/attendance", "POST").route(web::post().to(check_in)),
             )
             .service(
+                resource("/ceremonies/{id}/invitees", "GET").route(web::get().to(find_invitees)),
+            )
+            .service(
                 resource("/ceremonies/{id}/statement", "POST")
                     .route(web::post().to(issue_statement)),
             )

@@ -4,6 +4,7 @@
 //! the writer as a closure over a [`WriteTx`].
 
 mod access;
+mod desk;
 mod erasure;
 mod migrate;
 mod pages;

@@ -504,6 +504,55 @@ impl Browser {
             .unwrap_or_else(|e| self.fail(&format!("async script failed: {e}\n{js}")))
     }
 
+    /// Resizes the window so that the page's viewport is `width` x `height` CSS pixels
+    /// (a projector's 1280x720, say): the window's own frame, if any, is measured and
+    /// added. Not for a phone, whose viewport is fixed by its emulation.
+    pub fn set_viewport(&self, width: u64, height: u64) {
+        let (mut outer_w, mut outer_h) = (width, height);
+        for _ in 0..3 {
+            let inner = self.resize_window(outer_w, outer_h);
+            if inner == (width, height) {
+                return;
+            }
+            // The frame is what the window has beyond its viewport.
+            outer_w = (outer_w + width).saturating_sub(inner.0);
+            outer_h = (outer_h + height).saturating_sub(inner.1);
+        }
+        let inner = self.eval("return [window.innerWidth, window.innerHeight];");
+        self.fail(&format!("the viewport is {inner}, not [{width}, {height}]"));
+    }
+
+    /// Sets the window's outer size and returns the viewport once the page has been
+    /// laid out at that size (the resize reaches the page a moment later).
+    fn resize_window(&self, width: u64, height: u64) -> (u64, u64) {
+        if let Err(e) = self.post("/window/rect", json!({"width": width, "height": height})) {
+            self.fail(&format!("resize the window to {width}x{height}: {e}"));
+        }
+        let size = || {
+            let s = self.eval(
+                "return [window.outerWidth, window.outerHeight, window.innerWidth, window.innerHeight];",
+            );
+            (0..4)
+                .map(|i| s[i].as_u64().unwrap_or(0))
+                .collect::<Vec<_>>()
+        };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut last = size();
+        loop {
+            sleep(POLL);
+            let now = size();
+            if now == last && now[0] == width && now[1] == height {
+                return (now[2], now[3]);
+            }
+            if Instant::now() > deadline {
+                self.fail(&format!(
+                    "the window did not become {width}x{height}: outer and inner sizes {now:?}"
+                ));
+            }
+            last = now;
+        }
+    }
+
     fn try_screenshot(&self, name: &str) -> Result<PathBuf, String> {
         let png = self.get("/screenshot").map_err(|e| e.to_string())?;
         let png = base64::engine::general_purpose::STANDARD
@@ -519,6 +568,37 @@ impl Browser {
     pub fn screenshot(&self, name: &str) -> PathBuf {
         self.try_screenshot(name)
             .unwrap_or_else(|e| panic!("screenshot {name}: {e}"))
+    }
+
+    /// The page as Chromium prints it, as PDF bytes: on A4 paper with the margins of
+    /// web/style.css's `@page` (W3C WebDriver "Print Page"), not shrunk to fit, so a
+    /// layout that needs a second sheet gets one here too.
+    pub fn print_pdf(&self) -> Vec<u8> {
+        let printed = self
+            .post(
+                "/print",
+                json!({
+                    "page": {"width": 21.0, "height": 29.7},
+                    "margin": {"top": 1.4, "bottom": 1.2, "left": 1.4, "right": 1.4},
+                    "shrinkToFit": false,
+                    "background": true,
+                }),
+            )
+            .unwrap_or_else(|e| self.fail(&format!("print the page: {e}")));
+        base64::engine::general_purpose::STANDARD
+            .decode(printed.as_str().unwrap_or_default())
+            .unwrap_or_else(|e| self.fail(&format!("the printed PDF is not base64: {e}")))
+    }
+
+    /// Lays the page out for `media` ("print" or "screen") as Chromium's DevTools
+    /// emulation does, so a test can measure the printed layout with scripts; "" ends
+    /// the emulation. It holds while printing too: end it before [`Browser::print_pdf`].
+    pub fn emulate_media(&self, media: &str) {
+        self.post(
+            "/goog/cdp/execute",
+            json!({"cmd": "Emulation.setEmulatedMedia", "params": {"media": media}}),
+        )
+        .unwrap_or_else(|e| self.fail(&format!("emulate {media} media: {e}")));
     }
 
     fn try_console_errors(&self) -> Result<Vec<String>, WebDriverError> {
@@ -539,6 +619,15 @@ impl Browser {
         self.try_console_errors()
             .unwrap_or_else(|e| self.fail(&format!("read the browser log: {e}")))
     }
+}
+
+/// How many pages a PDF from [`Browser::print_pdf`] has: its page objects, each
+/// `/Type /Page` (the page tree's own object is `/Type /Pages`).
+pub fn pdf_pages(pdf: &[u8]) -> usize {
+    let needle = b"/Type /Page";
+    pdf.windows(needle.len() + 1)
+        .filter(|w| w.starts_with(needle) && w[needle.len()] != b's')
+        .count()
 }
 
 impl Drop for Browser {
