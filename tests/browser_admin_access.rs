@@ -5,21 +5,9 @@
 mod browser;
 mod common;
 
-use browser::Browser;
+use browser::{Browser, wait_until};
 use common::*;
-use serde_json::{Value, json};
-
-fn wait_until(browser: &Browser, condition: &str) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    while browser.eval(&format!("return {condition};")) != Value::Bool(true) {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "never true: {condition}; see {:?}",
-            browser.screenshot("failure-admin-access")
-        );
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-}
+use serde_json::json;
 
 #[test]
 fn the_admin_makes_lists_and_revokes_a_token_and_reads_the_access_log() {

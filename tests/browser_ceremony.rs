@@ -10,7 +10,7 @@
 mod browser;
 mod common;
 
-use browser::Browser;
+use browser::{Browser, wait_until};
 use common::*;
 use serde_json::Value;
 
@@ -37,19 +37,6 @@ fn admin_login(admin: &Browser, app: &TestApp) {
         admin,
         "document.querySelector('#ceremonies').dataset.loaded === 'yes'",
     );
-}
-
-/// Polls a script until it returns true (up to 15 s).
-fn wait_until(browser: &Browser, condition: &str) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    while browser.eval(&format!("return {condition};")) != Value::Bool(true) {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "never true: {condition}; see {:?}",
-            browser.screenshot("failure-wait-until")
-        );
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
 }
 
 /// Sets a form field's value directly, as pasting would (date pickers and long texts).

@@ -21,22 +21,9 @@ mod browser;
 mod common;
 
 use base64::Engine;
-use browser::{Browser, pdf_pages};
+use browser::{Browser, pdf_pages, wait_until};
 use common::*;
 use serde_json::{Value, json};
-
-/// Polls a script until it returns true (up to 15 s).
-fn wait_until(browser: &Browser, condition: &str) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    while browser.eval(&format!("return {condition};")) != Value::Bool(true) {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "never true: {condition}; see {:?}",
-            browser.screenshot("failure-ceremony-day")
-        );
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-}
 
 fn is_hidden(browser: &Browser, css: &str) -> bool {
     browser.eval(&format!(

@@ -10,28 +10,9 @@
 mod browser;
 mod common;
 
-use std::time::{Duration, Instant};
-
-use browser::{Browser, pdf_pages};
+use browser::{Browser, pdf_pages, wait_until};
 use common::*;
 use serde_json::{Value, json};
-
-/// Polls a script until it returns true, up to `seconds`.
-fn wait_for(browser: &Browser, condition: &str, seconds: u64) {
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    while browser.eval(&format!("return {condition};")) != Value::Bool(true) {
-        assert!(
-            Instant::now() < deadline,
-            "never true: {condition}; see {:?}",
-            browser.screenshot("failure-clerk")
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-fn wait_until(browser: &Browser, condition: &str) {
-    wait_for(browser, condition, 15);
-}
 
 fn login_admin(browser: &Browser, app: &TestApp) {
     browser.goto(&format!("{}/admin.html", app.url));
@@ -264,8 +245,7 @@ fn the_clerks_console_puts_today_first_refreshes_itself_and_finds_one_official()
             (SITI, "siti")
         };
         assert_eq!(app.check_in(today, nip, ADMIN).status, 201);
-        wait_for(
-            &clerk,
+        clerk.wait_for(
             &format!(
                 "document.querySelector(\"{today_box} .progress-total\").textContent.startsWith('{} hadir')",
                 before + 1

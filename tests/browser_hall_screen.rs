@@ -7,22 +7,13 @@
 mod browser;
 mod common;
 
-use std::time::{Duration, Instant};
-
 use browser::Browser;
 use common::*;
-use serde_json::{Value, json};
+use serde_json::json;
 
-fn wait_until(browser: &Browser, condition: &str) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while browser.eval(&format!("return {condition};")) != Value::Bool(true) {
-        assert!(
-            Instant::now() < deadline,
-            "never true: {condition}; see {:?}",
-            browser.screenshot("failure-hall-screen")
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+/// The hall screen draws its code and counts after several requests: 20 s.
+fn wait_long(browser: &Browser, condition: &str) {
+    browser.wait_for(condition, 20);
 }
 
 /// Where each part of the hall screen is, and whether the page scrolls.
@@ -78,11 +69,11 @@ fn the_hall_screen_fits_a_projector_without_scrolling() {
     for (width, height) in [(1280, 720), (1920, 1080)] {
         projector.set_viewport(width, height);
         // The page refits itself when the screen changes size.
-        wait_until(
+        wait_long(
             &projector,
             "document.documentElement.scrollHeight <= window.innerHeight && document.documentElement.scrollWidth <= window.innerWidth",
         );
-        wait_until(
+        wait_long(
             &projector,
             "document.querySelector('#presence-qr').complete",
         );

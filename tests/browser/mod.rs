@@ -564,6 +564,18 @@ impl Browser {
         Ok(path)
     }
 
+    /// Polls a script expression until it is true, for up to `seconds`: the real
+    /// condition a test waits for, never a fixed sleep. Gives up with a screenshot.
+    pub fn wait_for(&self, condition: &str, seconds: u64) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(seconds);
+        while self.eval(&format!("return {condition};")) != Value::Bool(true) {
+            if std::time::Instant::now() >= deadline {
+                self.fail(&format!("never true within {seconds} s: {condition}"));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// Saves what the viewport shows as `<CARGO_MANIFEST_DIR>/test-artifacts/<name>.png`.
     pub fn screenshot(&self, name: &str) -> PathBuf {
         self.try_screenshot(name)
@@ -637,4 +649,9 @@ impl Drop for Browser {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
+}
+
+/// [`Browser::wait_for`] with the usual 15 seconds.
+pub fn wait_until(browser: &Browser, condition: &str) {
+    browser.wait_for(condition, 15);
 }
