@@ -89,6 +89,8 @@ impl Caller {
         }
     }
 
+    /// The registration desk of `ceremony` (check-in, and finding its invitees) is the
+    /// admin's or that ceremony's operator's.
     pub fn require_check_in(&self, ceremony: CeremonyId) -> Result<()> {
         match &self.access {
             Access::Admin => Ok(()),
@@ -97,7 +99,7 @@ impl Caller {
                 "Token operator ini untuk upacara lain. Minta token operator untuk upacara ini ke admin.",
             )),
             _ => Err(Error::forbidden(
-                "Presensi hanya dapat dicatat oleh admin atau operator meja registrasi upacara ini.",
+                "Presensi dan pencarian di meja registrasi hanya untuk admin atau operator upacara ini.",
             )),
         }
     }

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::access_log::{Reading, scope_text};
 use super::ceremonies::ceremony_in;
 use super::enrollment::parse_nip;
-use super::{Access, App, Caller};
+use super::{App, Caller};
 use crate::domain::desk::{DESK_MATCHES, InviteeQuery};
 use crate::domain::entry::AttendanceMethod;
 use crate::domain::ids::CeremonyId;
@@ -59,24 +59,10 @@ impl DeskMatch {
     }
 }
 
-/// The desk of `ceremony` is the admin's or that ceremony's operator's.
-fn require_desk(caller: &Caller, ceremony: CeremonyId) -> Result<()> {
-    match &caller.access {
-        Access::Admin => Ok(()),
-        Access::Operator(c) if *c == ceremony => Ok(()),
-        Access::Operator(_) => Err(Error::forbidden(
-            "Token operator ini untuk upacara lain. Minta token operator untuk upacara ini ke admin.",
-        )),
-        _ => Err(Error::forbidden(
-            "Pencarian dan presensi di meja registrasi hanya untuk admin atau operator upacara ini.",
-        )),
-    }
-}
-
 impl App {
     /// Records that an official is in the hall, as the desk does it.
     pub async fn check_in(&self, caller: &Caller, id: CeremonyId, nip: &str) -> Result<CheckedIn> {
-        require_desk(caller, id)?;
+        caller.require_check_in(id)?;
         let nip = parse_nip(nip)?;
         let (index, official) = self
             .record_attendance(id, nip, AttendanceMethod::Desk, Some(caller.clone()))
@@ -98,7 +84,7 @@ impl App {
         id: CeremonyId,
         typed: &str,
     ) -> Result<DeskMatches> {
-        require_desk(caller, id)?;
+        caller.require_check_in(id)?;
         let query = InviteeQuery::parse(typed)
             .map_err(|e| Error::bad_request("invalid_query", e.to_string()))?;
         let found = self
