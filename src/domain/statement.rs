@@ -454,14 +454,18 @@ mod tests {
         assert!(Statement::parse(&spaced).is_err());
     }
 
-    #[test]
-    fn enrollment_messages_read_back_only_in_canonical_form() {
-        let key = PublicKey::from_bytes(
+    fn seed_5_key() -> PublicKey {
+        PublicKey::from_bytes(
             &ed25519_dalek::SigningKey::from_bytes(&[5; 32])
                 .verifying_key()
                 .to_bytes(),
         )
-        .unwrap();
+        .unwrap()
+    }
+
+    #[test]
+    fn enrollment_messages_read_back_only_in_canonical_form() {
+        let key = seed_5_key();
         let nip = Identifier::parse_any("198001012005011001").unwrap();
         let code = EnrollmentCode::parse("0123-4567-WXYZ").unwrap();
         let text = enrollment_message(&nip, &key, &code);
@@ -516,12 +520,7 @@ mod tests {
 
     #[test]
     fn the_enrollment_message_holds_the_canonical_code_however_it_was_typed() {
-        let key = PublicKey::from_bytes(
-            &ed25519_dalek::SigningKey::from_bytes(&[5; 32])
-                .verifying_key()
-                .to_bytes(),
-        )
-        .unwrap();
+        let key = seed_5_key();
         let nip = Identifier::parse_any("198001012005011001").unwrap();
         let typed = EnrollmentCode::parse("nkgo 4mwg gfgq").unwrap();
         let text = enrollment_message(&nip, &key, &typed);

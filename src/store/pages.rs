@@ -18,6 +18,7 @@ use super::queries::{
     facts_row, official_row_at, pledge_row,
 };
 use crate::domain::ceremony::InviteeFacts;
+use crate::domain::desk::like_anywhere;
 use crate::domain::identifier::OpdCode;
 use crate::domain::ids::CeremonyId;
 use crate::error::Result;
@@ -185,9 +186,9 @@ impl Db<'_> {
             conditions.add(format!("NOT {HAS_KEY}"));
         }
         if let Some(search) = search {
-            let name = conditions.bind(like_pattern(search));
+            let name = conditions.bind(like_anywhere(search));
             let digits: String = search.split_whitespace().collect();
-            let nip = conditions.bind(like_pattern(&digits));
+            let nip = conditions.bind(like_anywhere(&digits));
             conditions.add(format!(
                 "(o.name LIKE {name} ESCAPE '\\' OR o.nip LIKE {nip} ESCAPE '\\')"
             ));
@@ -285,20 +286,6 @@ impl Db<'_> {
         let rows = stmt.query_map(params![id_value(after), limit_value(limit)], pledge_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
-}
-
-/// A `LIKE` pattern matching any text that contains `text`, its own `%`, `_` and `\`
-/// taken literally (escaped with `\`).
-fn like_pattern(text: &str) -> String {
-    let mut pattern = String::from("%");
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
 }
 
 /// SQLite integers are signed: a larger limit means "all", which it is anyway.
@@ -417,8 +404,8 @@ mod tests {
     /// cursor; what the clerk types is taken literally, wildcards included.
     #[test]
     fn a_search_walks_the_roster_index_and_takes_wildcards_literally() {
-        assert_eq!(like_pattern("Siti"), "%Siti%");
-        assert_eq!(like_pattern("50%_a\\b"), "%50\\%\\_a\\\\b%");
+        assert_eq!(like_anywhere("Siti"), "%Siti%");
+        assert_eq!(like_anywhere("50%_a\\b"), "%50\\%\\_a\\\\b%");
         let dir = tempfile::tempdir().unwrap();
         let clock = Arc::new(ManualClock::new(
             Utc.with_ymd_and_hms(2024, 10, 7, 1, 0, 0).unwrap(),
@@ -429,7 +416,7 @@ mod tests {
                 let p = position();
                 let mut c = Conditions::new(Vec::new());
                 assert!(c.roster_range(None, Some(&p)));
-                let pattern = c.bind(like_pattern("siti"));
+                let pattern = c.bind(like_anywhere("siti"));
                 c.add(format!("o.name LIKE {pattern} ESCAPE '\\'"));
                 let sql = format!(
                     "SELECT o.rowid FROM officials o JOIN opds d ON d.code = o.opd_code
