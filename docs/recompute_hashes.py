@@ -31,6 +31,7 @@ TIME = "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z"
 # Canonical padded base64 of 32 and 64 bytes: the unused low bits of the last symbol are 0.
 KEY, SIG = "[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=", "[A-Za-z0-9+/]{85}[AQgw]=="
 ANY = ".+"
+OPD = "[A-Z0-9._-]{1,32}"
 COMMON = [("index", COUNT), ("time", TIME), ("kind", ANY), ("prev", HEX)]
 KINDS = {
     "key.enrolled": [("subject", SUBJECT), ("key", KEY), ("fingerprint", HEX),
@@ -45,9 +46,21 @@ KINDS = {
     "ceremony.closed": [("ceremony", ID), ("routed-to-mandiri", COUNT), ("mandiri-due", TIME)],
     "mandiri.assigned": [("ceremony", ID), ("subject", SUBJECT), ("due", TIME)],
     "person.erased": [("subject", SUBJECT), ("documents-erased", COUNT)],
+    "representation.allowed": [("ceremony", ID)],
+    "representation.signed": [("ceremony", ID), ("subject", SUBJECT), ("represented", COUNT),
+                              ("represented-sha256", HEX), ("statement-sha256", HEX),
+                              ("fingerprint", HEX), ("signature", SIG)],
+    "campaign.created": [("campaign", ID), ("title", ANY), ("pledge", ID), ("pledge-sha256", HEX)],
+    "recap.signed": [("campaign", ID), ("opd", OPD), ("subject", SUBJECT),
+                     ("statement-sha256", HEX), ("fingerprint", HEX), ("signature", SIG)],
 }
+# Fields that only some entries of a kind carry, after all its other fields (FORMATS
+# 7.4.1: the campaign of a ceremony that belongs to one).
+OPTIONAL = {"ceremony.opened": [("campaign", ID)]}
 DOCUMENT_OF = {"key.enrolled": ("enrollment-sha256", "enrollment"),
-               "pledge.signed": ("statement-sha256", "statement")}
+               "pledge.signed": ("statement-sha256", "statement"),
+               "representation.signed": ("statement-sha256", "representation"),
+               "recap.signed": ("statement-sha256", "recap")}
 
 
 class Bad(Exception):
@@ -69,7 +82,7 @@ def parse_entry(raw):
     lines = text[:-1].split("\n")  # not splitlines(): only LF ends a line
     if lines[0] != "pakta/entry/v1":
         raise Bad(f"line 1 is {lines[0]!r}, not 'pakta/entry/v1'")
-    fields, expected = {}, list(COMMON)
+    fields, expected, optional = {}, list(COMMON), True
     while expected:
         name, form = expected.pop(0)
         n = len(fields) + 2
@@ -91,6 +104,8 @@ def parse_entry(raw):
             if value not in KINDS:
                 raise Bad(f"unknown kind {value!r}")
             expected += KINDS[value]
+        if not expected and optional and len(lines) > len(fields) + 1:
+            expected, optional = list(OPTIONAL.get(fields["kind"], [])), False
     if len(lines) != len(fields) + 1:
         raise Bad(f"line {len(fields) + 2}: text after the last field")
     if "key" in fields and sha256(base64.b64decode(fields["key"])) != fields["fingerprint"]:
@@ -130,6 +145,18 @@ def check_entry(item, number, index, prev, last_time, documents):
     return actual, fields
 
 
+def check_represented(fields, text):
+    """FORMATS 6.5: represented-sha256 is SHA-256 of the statement's diwakili-K-subjek
+    values, sorted, each followed by LF; represented is how many there are."""
+    if text is None:
+        return  # erased: the entry stands without it
+    subjects = sorted(re.findall(r"^diwakili-[0-9]+-subjek: ([0-9a-f]{32})$", text, re.M))
+    digest = sha256("".join(s + "\n" for s in subjects).encode("ascii"))
+    if digest != fields["represented-sha256"] or str(len(subjects)) != fields["represented"]:
+        raise Bad("the representation statement lists other officials than the entry's"
+                  " represented and represented-sha256")
+
+
 def main(path):
     try:
         with open(path, "rb") as f:
@@ -140,6 +167,7 @@ def main(path):
         print(f"error: {path} is not a pakta/export/v1 file ({e!r})", file=sys.stderr)
         return 2
     index, prev, last_time, documents, kept, erased, kinds = 0, "0" * 64, "", {}, 0, 0, {}
+    representations = {}
     try:
         for number, line in enumerate(lines[1:], start=2):
             try:
@@ -151,10 +179,14 @@ def main(path):
                         raise Bad(f"the document on line {number} hashes to {actual},"
                                   f" not {doc['sha256']}: it was altered")
                     documents[actual] = doc["kind"]
+                    if doc["kind"] == "representation":
+                        representations[actual] = doc["text"]
                     continue
             except (ValueError, KeyError, TypeError, AttributeError) as e:
                 raise Bad(f"line {number} is not a valid export line ({e!r})")
             prev, fields = check_entry(item, number, index, prev, last_time, documents)
+            if fields["kind"] == "representation.signed":
+                check_represented(fields, representations.pop(fields["statement-sha256"], None))
             last_time, index = fields["time"], index + 1
             kinds[fields["kind"]] = kinds.get(fields["kind"], 0) + 1
             if "kept" in fields:

@@ -171,13 +171,15 @@ fn main() -> Result<()> {
                     place: "Aula".into(),
                     starts_at: "2024-10-07T09:00:00+07:00".into(),
                     timezone: None,
-                    pledge_id: pledge.id,
+                    pledge_id: Some(pledge.id),
+                    campaign: None,
                     invite: Invite {
                         opds: None,
                         nips: None,
                         all: Some(true),
                     },
                     mandiri_days: None,
+                    allow_representation: None,
                 },
             )
             .await?;

@@ -62,9 +62,11 @@ fn a_whole_ceremony_from_roster_to_verified_registry() {
         report.body["opds"],
         json!([
             {"code": "DINKES", "name": "Dinas Kesehatan", "invited": 2, "attended": 0,
-             "signed_ceremony": 0, "signed_mandiri": 0, "pending": 2, "overdue": 0, "late": 0, "erased": 0},
+             "signed_ceremony": 0, "signed_mandiri": 0, "pending": 2, "overdue": 0, "late": 0, "erased": 0,
+             "represented": 0},
             {"code": "DISDIK", "name": "Dinas Pendidikan", "invited": 2, "attended": 2,
-             "signed_ceremony": 1, "signed_mandiri": 0, "pending": 1, "overdue": 0, "late": 0, "erased": 0}
+             "signed_ceremony": 1, "signed_mandiri": 0, "pending": 1, "overdue": 0, "late": 0, "erased": 0,
+             "represented": 0}
         ])
     );
 
@@ -94,7 +96,8 @@ fn a_whole_ceremony_from_roster_to_verified_registry() {
         unsigned.body["opds"],
         json!([
             {"code": "DINKES", "name": "Dinas Kesehatan", "unsigned": [
-                {"nip": RINA, "name": "Rina Marlina", "position": "Staf Pelaksana", "status": "mandiri-overdue"}
+                {"nip": RINA, "name": "Rina Marlina", "position": "Staf Pelaksana", "status": "mandiri-overdue",
+                 "phone": null, "whatsapp": null}
             ]},
             {"code": "DISDIK", "name": "Dinas Pendidikan", "unsigned": []}
         ])

@@ -13,6 +13,8 @@ use serde_json::json;
 const ANDI_NAME: &str = "Andi Wijaya";
 const ANDI_OLD_POSITION: &str = "Kepala Dinas Pendidikan";
 const ANDI_NEW_POSITION: &str = "Asisten Administrasi Umum";
+/// Andi's mobile number as stored (from "0812-7777-3333" in SIASN's NOMOR HP).
+const ANDI_PHONE: &str = "6281277773333";
 
 /// Every file under `dir` whose raw bytes contain `needle`.
 fn files_containing(dir: &Path, needle: &str) -> Vec<String> {
@@ -47,6 +49,20 @@ fn an_erased_official_is_gone_from_every_file_and_the_registry_still_verifies() 
     // A change of position leaves an older copy of the row behind unless deletion
     // overwrites it: the erasure must reach that copy too.
     app.import(&ROSTER.replace(ANDI_OLD_POSITION, ANDI_NEW_POSITION));
+    // His mobile number, from a SIASN export whose unit maps to his OPD.
+    let units = app.post_raw(
+        "/api/units/import",
+        Some(ADMIN),
+        "text/csv",
+        b"UNOR ID,OPD CODE\nU-DISDIK,DISDIK\n",
+    );
+    assert_eq!(units.status, 200, "{}", units.text);
+    let siasn = format!(
+        "NIP BARU;NAMA;GELAR BELAKANG;NOMOR HP;JENIS PEGAWAI NAMA;KEDUDUKAN HUKUM NAMA;JABATAN NAMA;UNOR ID;UNOR NAMA\n\
+         {ANDI};{ANDI_NAME};S.Pd.;0812-7777-3333;PNS;Aktif;{ANDI_NEW_POSITION};U-DISDIK;Dinas Pendidikan\n"
+    );
+    let imported = app.import(&siasn);
+    assert_eq!(imported.body["updated"], 1, "{}", imported.text);
     let first_key = app.enroll(ANDI);
     let andi = app.enroll(ANDI); // a new phone: the first key is superseded
     assert_ne!(public_b64(&first_key), public_b64(&andi));
@@ -61,6 +77,7 @@ fn an_erased_official_is_gone_from_every_file_and_the_registry_still_verifies() 
     // Before: the data directory holds Andi's name and NIP (the test can see them).
     assert!(!files_containing(app.data_dir(), ANDI_NAME).is_empty());
     assert!(!files_containing(app.data_dir(), ANDI).is_empty());
+    assert!(!files_containing(app.data_dir(), ANDI_PHONE).is_empty());
 
     let erased = app.delete(&format!("/api/officials/{ANDI}"), Some(ADMIN));
     assert_eq!(erased.status, 200, "{}", erased.text);
@@ -70,7 +87,13 @@ fn an_erased_official_is_gone_from_every_file_and_the_registry_still_verifies() 
     assert_eq!(erased.body["files_cleared"], true);
     assert!(!erased.text.contains(ANDI));
 
-    for needle in [ANDI_NAME, ANDI, ANDI_OLD_POSITION, ANDI_NEW_POSITION] {
+    for needle in [
+        ANDI_NAME,
+        ANDI,
+        ANDI_OLD_POSITION,
+        ANDI_NEW_POSITION,
+        ANDI_PHONE,
+    ] {
         assert_eq!(
             files_containing(app.data_dir(), needle),
             Vec::<String>::new(),

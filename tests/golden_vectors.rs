@@ -164,6 +164,7 @@ impl Golden {
                     pledge_sha256,
                     invited: 2,
                     invitees_sha256: invitees_digest(&[siti, andi]),
+                    campaign: None,
                 },
             ),
             (

@@ -308,6 +308,14 @@ fn a_registry_from_before_the_tree_gets_its_tree_at_start() {
          ) STRICT;
          DROP INDEX officials_in_roster_order;
          CREATE INDEX officials_by_opd ON officials(opd_code);
+         DROP TABLE held_officials; DROP TABLE units;
+         ALTER TABLE officials DROP COLUMN phone;
+         DROP TABLE recap_documents; DROP TABLE recaps; DROP TABLE opd_heads;
+         DROP TABLE campaign_signatures; DROP TABLE campaign_ceremonies;
+         DROP TABLE campaigns;
+         DROP TABLE representation_covers; DROP TABLE representations;
+         DROP TABLE represented; DROP TABLE representatives;
+         ALTER TABLE ceremonies DROP COLUMN allow_representation;
          PRAGMA user_version = 1;",
     )
     .unwrap();

@@ -8,10 +8,13 @@ const ACTION_TEXT = {
   report: "rekapitulasi",
   unsigned: "daftar belum tanda tangan",
   unsigned_csv: "unduhan CSV belum tanda tangan",
+  unsigned_phones: "nomor HP pegawai yang belum tanda tangan",
+  unsigned_wa_csv: "unduhan CSV pengingat WhatsApp (nomor HP)",
   enrollment_cards: "kartu kode pendaftaran",
   enrollment_code: "kode pendaftaran",
   check_in: "presensi di meja registrasi",
   invitee_search: "pencarian pegawai di meja registrasi",
+  representatives: "daftar perwakilan",
 };
 
 let older = null;

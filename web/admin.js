@@ -260,12 +260,24 @@ async function loadPledges() {
 
 document.querySelector("#import").addEventListener("click", async () => {
   const file = document.querySelector("#roster-file").files[0];
-  if (!file) { status("#import-result", "bad", "Pilih berkas CSV terlebih dahulu."); return; }
-  const reply = await api("/api/officials/import", { method: "POST", auth: true, contentType: "text/csv", body: await file.arrayBuffer() });
+  if (!file) { status("#import-result", "bad", "Pilih berkas .xlsx atau CSV terlebih dahulu."); return; }
+  // An Excel workbook goes as one (SIASN's export); anything else as CSV.
+  const xlsx = /\.xlsx$/i.test(file.name);
+  const contentType = xlsx ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" : "text/csv";
+  const reply = await api("/api/officials/import", { method: "POST", auth: true, contentType, body: await file.arrayBuffer() });
   if (!reply.ok) { status("#import-result", "bad", errorText(reply)); return; }
   const r = reply.data;
-  status("#import-result", r.rejected.length ? "info" : "ok",
-    `${r.created} pegawai baru, ${r.updated} diperbarui, ${r.unchanged} tidak berubah, ${r.rejected.length} baris ditolak.`);
+  const leftOut = (r.left_out ?? []).reduce((n, x) => n + x.count, 0);
+  status("#import-result", r.rejected.length || r.held ? "info" : "ok",
+    `${r.created} pegawai baru, ${r.updated} diperbarui, ${r.unchanged} tidak berubah, ${r.rejected.length} baris ditolak` +
+    (leftOut ? `, ${leftOut} tidak aktif tidak diimpor` : "") +
+    (r.held ? `, ${r.held} ditahan karena unitnya belum terpetakan ke OPD (lihat "Unit kerja SIASN")` : "") + ".");
+  replace(document.querySelector("#import-details"),
+    (r.left_out ?? []).length === 0 ? [] : el("p", { id: "left-out" },
+      `Tidak diimpor karena kedudukan hukum: ${r.left_out.map((x) => `${x.reason} ${x.count}`).join(", ")}.`),
+    (r.warnings ?? []).length === 0 ? [] : table(["Baris", "Catatan (pegawai tetap diimpor)"],
+      r.warnings.map((x) => el("tr", {}, el("td", {}, x.line), el("td", {}, x.reason))), { id: "import-warnings" }));
+  document.dispatchEvent(new CustomEvent("roster-imported", { detail: r }));
   replace(document.querySelector("#rejected"), r.rejected.length === 0 ? [] : table(["Baris", "Alasan"],
     r.rejected.map((x) => el("tr", {}, el("td", {}, x.line), el("td", {}, x.reason))), { id: "rejected-lines" }));
 });
@@ -288,10 +300,15 @@ document.querySelector("#ceremony-form").addEventListener("submit", async (event
     place: document.querySelector("#c-place").value,
     starts_at: `${document.querySelector("#c-starts").value}:00${OFFSETS[zone]}`,
     timezone: zone,
-    pledge_id: Number(document.querySelector("#c-pledge").value),
+    // A ceremony of a campaign uses the campaign's pledge.
+    ...(document.querySelector("#c-campaign").value
+      ? { campaign: Number(document.querySelector("#c-campaign").value) }
+      : { pledge_id: Number(document.querySelector("#c-pledge").value) }),
     invite: opds.length ? { opds } : { all: true },
     mandiri_days: Number(document.querySelector("#c-days").value),
+    allow_representation: document.querySelector("#c-representation").checked,
   } });
   status("#result", reply.ok ? "ok" : "bad", reply.ok ? `Upacara dibuat (nomor ${reply.data.id}). Buka upacara saat acara dimulai.` : errorText(reply));
   if (reply.ok) await loadCeremonies();
+  if (reply.ok) document.dispatchEvent(new Event("ceremonies-changed"));
 });

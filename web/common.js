@@ -206,6 +206,34 @@ export function download(filename, text, type = "text/plain") {
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
 
+/**
+ * Fetches a file from the API (a PDF) and saves it under `filename`; resolves like
+ * api() with data null when saved, or to the refusal's envelope. A transfer broken off
+ * midway saves nothing.
+ */
+export async function downloadFile(path, filename, { method = "GET", body, auth = false } = {}) {
+  const headers = {};
+  if (auth && token()) headers["Authorization"] = `Bearer ${token()}`;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  try {
+    const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const type = response.headers.get("Content-Type") || "";
+    if (!response.ok) {
+      const data = type.includes("application/json") ? await response.json() : { error: { message: await response.text() } };
+      return { ok: false, status: response.status, data };
+    }
+    const url = URL.createObjectURL(await response.blob());
+    const a = el("a", { href: url, download: filename });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    return { ok: true, status: response.status, data: null };
+  } catch {
+    return { ok: false, status: 0, data: { error: { code: "offline", message: "Unduhan terputus sebelum selesai, jadi berkas tidak disimpan. Periksa jaringan lalu coba lagi." } } };
+  }
+}
+
 export function qrUrl(text) {
   return `/api/qr.svg?text=${encodeURIComponent(text)}`;
 }
@@ -218,6 +246,7 @@ export const STATUS_WORDS = {
   "mandiri-signed": "ikrar mandiri selesai",
   "mandiri-late": "ikrar mandiri terlambat",
   "mandiri-overdue": "ikrar mandiri lewat batas",
+  "represented": "diwakili perwakilan",
 };
 
 /** "20 November 2024" for an RFC 3339 time (or a Date) in one of Indonesia's zones. */

@@ -3,7 +3,7 @@
 // and QR code that check it. The signed document inside is a statement in either
 // format (v1: English field names and UTC time; v2: Indonesian labels and local time)
 // or an enrollment message; what is not recognised is shown as the text itself.
-import { base64ToBytes, el, formatTime, qrUrl, sha256Hex } from "./common.js";
+import { base64ToBytes, downloadFile, el, errorText, formatTime, qrUrl, sha256Hex } from "./common.js";
 
 /** The fields of a record (`label: value` lines after the header lines). */
 function fields(text) {
@@ -37,7 +37,9 @@ export async function readReceipt(text) {
   const doc = fields(document);
   const first = document.split("\n", 2).join("\n");
   const kind = first.startsWith("pakta/enroll/") ? "enrollment"
-    : /^PAKTA INTEGRITAS NETRALITAS ASN\nformat: pakta\/statement\//.test(first) ? "statement" : "unknown";
+    : /^PAKTA INTEGRITAS NETRALITAS ASN\nformat: pakta\/statement\//.test(first) ? "statement"
+      : /^PERNYATAAN PERWAKILAN PAKTA INTEGRITAS NETRALITAS ASN\nformat: pakta\/perwakilan\//.test(first) ? "representation"
+        : "unknown";
   const mode = doc.cara ?? MODE_WORDS[doc.mode] ?? doc.mode;
   return {
     text: receipt,
@@ -58,6 +60,8 @@ export async function readReceipt(text) {
     // v2 writes the local time out in words; v1 has UTC only, shown in the zone.
     time: doc.waktu ?? "",
     timeUtc: doc["waktu-utc"] ?? doc.time ?? "",
+    // A representation statement (perwakilan): how many officials it was signed for.
+    represented: doc["jumlah-diwakili"] ?? "",
   };
 }
 
@@ -66,15 +70,28 @@ export function checkLink(read) {
   return `${location.origin}/verifikasi.html#entri=${read.index}&hash=${read.entryHash}`;
 }
 
+/**
+ * Asks the registry for the signed pakta on one A4 page (PDF), sending the receipt kept
+ * on this device: the registry checks it as the verification page does and prints it.
+ * Resolves to null when saved, or to the refusal's message.
+ */
+export async function downloadPdf(read) {
+  const name = `tanda-terima-${read.nip || "pakta"}-entri-${read.index}.pdf`;
+  const reply = await downloadFile("/api/receipts/pdf", name, { method: "POST", body: { receipt: read.text } });
+  return reply.ok ? null : errorText(reply);
+}
+
 /** The file name a downloaded receipt gets. */
 export function fileName(read) {
-  const what = read.kind === "enrollment" ? "pendaftaran-kunci" : `upacara-${read.ceremony || "x"}`;
+  const what = read.kind === "enrollment" ? "pendaftaran-kunci"
+    : read.kind === "representation" ? `perwakilan-upacara-${read.ceremony || "x"}` : `upacara-${read.ceremony || "x"}`;
   return `tanda-terima-${read.nip || "pakta"}-${what}-entri-${read.index}.tlog-proof`;
 }
 
 /** What the receipt is for, in a few words. */
 export function title(read, ceremonies = []) {
   if (read.kind === "enrollment") return "Pendaftaran kunci tanda tangan";
+  if (read.kind === "representation") return `Tanda tangan perwakilan atas nama ${read.represented} pegawai`;
   if (read.kind !== "statement") return "Tanda terima";
   const ceremony = ceremonies.find((c) => String(c.id) === String(read.ceremony));
   return `Tanda tangan pakta: ${ceremony ? ceremony.title : `upacara nomor ${read.ceremony}`}`;
@@ -92,7 +109,8 @@ export function rows(read, timezone, ceremonies = []) {
     ["Pakta", read.pledgeTitle],
     ["Upacara", read.ceremony && (ceremony ? `${ceremony.title} (nomor ${read.ceremony})` : `nomor ${read.ceremony}`)],
     ["Cara", read.mode],
-    [read.kind === "statement" ? "Waktu pernyataan" : "", read.kind === "statement" ? signedTime : ""],
+    ["Mewakili", read.represented && `${read.represented} pegawai (bukan tanda tangan pakta mereka sendiri)`],
+    [read.kind !== "enrollment" ? "Waktu pernyataan" : "", read.kind !== "enrollment" ? signedTime : ""],
     ["Tercatat di registri", read.recordedAt && formatTime(read.recordedAt, timezone)],
     ["Nomor entri registri", read.index],
   ].filter(([label, value]) => label && value);
@@ -119,6 +137,15 @@ export function card(read, timezone, ceremonies, onDownload) {
       el("img", { class: "qr receipt-qr", src: qrUrl(link), alt: `Kode QR untuk memeriksa entri registri nomor ${read.index}` })),
     el("button", { type: "button", class: "secondary download-receipt", onclick: () => onDownload(read) }, "Unduh tanda terima"),
     el("a", { class: "button secondary print-receipt", href: printable }, "Cetak satu halaman"),
+    read.kind === "statement"
+      ? el("button", {
+        type: "button", class: "secondary receipt-pdf",
+        onclick: async (event) => {
+          const refused = await downloadPdf(read);
+          if (refused) event.target.after(el("p", { class: "status bad", role: "alert" }, refused));
+        },
+      }, "Unduh PDF")
+      : null,
     el("a", { class: "button secondary", href: link }, "Periksa"),
     el("details", {}, el("summary", {}, "Isi berkas tanda terima"), el("pre", { class: "document" }, read.text)));
 }

@@ -19,12 +19,14 @@ if (!found) {
   status("#result", "bad", "Tanda terima ini tidak tersimpan di perangkat ini. Buka Tanda terima saya di halaman tanda tangan, pada perangkat tempat Anda menandatangani.");
   document.querySelector("#print").disabled = true;
   document.querySelector("#download").disabled = true;
+  document.querySelector("#download-pdf").disabled = true;
 } else {
   const ceremonies = (await apiAll("/api/ceremonies", "ceremonies", { limit: 1000 })).data.ceremonies ?? [];
   document.querySelector("#receipt-instansi").textContent = instansi;
   document.querySelector("#receipt-title").textContent = {
     statement: "Tanda terima penandatanganan Pakta Integritas Netralitas ASN",
     enrollment: "Tanda terima pendaftaran kunci tanda tangan",
+    representation: `Tanda terima tanda tangan perwakilan atas nama ${found.represented} pegawai (bukan tanda tangan pakta mereka sendiri)`,
   }[found.kind] ?? "Tanda terima";
   replace(document.querySelector("#receipt-rows"), receipts.rows(found, timezone, ceremonies)
     .map(([label, value]) => el("div", { class: "receipt-row" }, el("span", { class: "label" }, label), el("strong", {}, value))));
@@ -40,6 +42,13 @@ if (!found) {
 }
 
 document.querySelector("#print").addEventListener("click", () => window.print());
+// The PDF is of a signed pakta only: an enrollment receipt has no statement to print.
+if (found && found.kind !== "statement") document.querySelector("#download-pdf").classList.add("hidden");
+document.querySelector("#download-pdf").addEventListener("click", async () => {
+  if (!found) return;
+  const refused = await receipts.downloadPdf(found);
+  if (refused) status("#result", "bad", refused);
+});
 document.querySelector("#download").addEventListener("click", () => {
   if (found) download(receipts.fileName(found), found.text);
 });

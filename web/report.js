@@ -4,7 +4,7 @@
 // block), and as CSV.
 import {
   api, apiAll, el, errorText, formatDate, formatTime, header, info, param, replace, setToken, status,
-  table, token, STATE_WORDS, STATUS_WORDS, download,
+  table, token, STATE_WORDS, STATUS_WORDS, download, downloadFile,
 } from "./common.js";
 
 header();
@@ -65,6 +65,7 @@ function summaryTable(opds) {
     ["Tanda tangan di upacara", (o) => o.signed_ceremony], ["Ikrar mandiri", (o) => o.signed_mandiri],
     ["Belum", (o) => o.pending], ["Lewat batas", (o) => o.overdue], ["Terlambat", (o) => o.late],
     ["Data dihapus (PDP)", (o) => o.erased],
+    ["Diwakili", (o) => o.represented ?? 0],
   ];
   const summary = table(["OPD", ...columns.map(([h]) => h)],
     opds.map((o) => el("tr", {}, el("td", {}, o.name), columns.map(([, f]) => el("td", { class: "num" }, f(o))))),
@@ -75,18 +76,34 @@ function summaryTable(opds) {
   return summary;
 }
 
+/** True when the server sent phone numbers (admin, or the OPD's supervisor). */
+const hasPhones = (opds) => opds.some((o) => o.unsigned.some((u) => "phone" in u));
+
+/** A person's number with a WhatsApp link carrying the reminder, or a dash. */
+function contact(u) {
+  if (!u.phone) return el("span", { class: "note" }, "tidak ada nomor HP");
+  // Only a wa.me link is made a link: anything else is shown as text.
+  const link = typeof u.whatsapp === "string" && u.whatsapp.startsWith("https://wa.me/")
+    ? el("a", { href: u.whatsapp, target: "_blank", rel: "noopener noreferrer", class: "whatsapp" }, "Kirim pengingat WhatsApp")
+    : null;
+  return [u.phone, link ? el("br") : null, link];
+}
+
 function unsignedTable(opds) {
+  const phones = hasPhones(opds);
   const rows = [];
   for (const o of opds) {
     rows.push(el("tr", { class: "group", dataset: { opd: o.code } },
-      el("th", { colspan: 4, scope: "colgroup", "data-label": "" }, `${o.name} (${o.code}) · ${o.unsigned.length} belum`)));
+      el("th", { colspan: phones ? 5 : 4, scope: "colgroup", "data-label": "" }, `${o.name} (${o.code}) · ${o.unsigned.length} belum`)));
     for (const u of o.unsigned) {
       rows.push(el("tr", { dataset: { opd: o.code, nip: u.nip } },
         el("td", {}, u.name), el("td", {}, u.nip), el("td", {}, u.position),
-        el("td", {}, el("span", { class: `badge ${u.status}` }, STATUS_WORDS[u.status] || u.status))));
+        el("td", {}, el("span", { class: `badge ${u.status}` },
+          u.status === "represented" && u.represented_by ? `diwakili oleh ${u.represented_by}` : STATUS_WORDS[u.status] || u.status)),
+        phones ? el("td", { class: "no-print contact" }, contact(u)) : null));
     }
   }
-  return table(["Nama", "NIP", "Jabatan", "Status"], rows, { id: "unsigned-table" });
+  return table(["Nama", "NIP", "Jabatan", "Status", ...(phones ? ["Hubungi"] : [])], rows, { id: "unsigned-table" });
 }
 
 async function show() {
@@ -132,6 +149,7 @@ async function show() {
   document.querySelector("#report-actions").classList.remove("hidden");
   // An auditor reads counts only: there is no list of names to download.
   document.querySelector("#download-csv").classList.toggle("hidden", countsOnly);
+  document.querySelector("#download-wa-csv").classList.toggle("hidden", countsOnly || !hasPhones(unsigned.data.opds ?? []));
   document.querySelector("#signature-block").classList.toggle("hidden", countsOnly);
   if (opds.length === 0) {
     clear();
@@ -144,7 +162,10 @@ async function show() {
       ? `${missing} pegawai belum menandatangani. Token ini hanya membaca rekapitulasi angka, tanpa nama.`
       : `${missing} pegawai belum menandatangani.`);
   replace(document.querySelector("#summary"),
-    el("h3", {}, "Rekapitulasi per OPD"), el("div", { class: "table-wrap" }, summaryTable(opds)));
+    el("h3", {}, "Rekapitulasi per OPD"), el("div", { class: "table-wrap" }, summaryTable(opds)),
+    // A ceremony of a campaign: the units whose head countersigned the campaign's recap.
+    opds.some((o) => o.recap) ? el("ul", { id: "recap-marks" }, opds.filter((o) => o.recap).map((o) =>
+      el("li", {}, `${o.name}: ${o.recap.text}`))) : []);
   replace(document.querySelector("#unsigned"), lists.length === 0 ? [] : [
     el("h3", {}, "Daftar pegawai yang belum menandatangani"),
     el("div", { class: "table-wrap" }, unsignedTable(lists)),
@@ -172,8 +193,22 @@ document.querySelector("#print").addEventListener("click", () => window.print())
 window.addEventListener("beforeprint", stamp);
 document.querySelector("#download-csv").addEventListener("click", () =>
   downloadCsv(csvPath(select.value, "unsigned"), `belum-tanda-tangan-upacara-${select.value}.csv`));
+document.querySelector("#download-wa-csv").addEventListener("click", () =>
+  downloadCsv(csvPath(select.value, "unsigned").replace(/format=csv$/, "format=wa-csv"), `pengingat-whatsapp-upacara-${select.value}.csv`));
 document.querySelector("#download-summary").addEventListener("click", () =>
   downloadCsv(csvPath(select.value, "report"), `rekap-per-opd-upacara-${select.value}.csv`));
+/** Downloads one of the ceremony's PDF documents with the token; a refusal is shown. */
+async function downloadPdf(path, filename) {
+  const entered = tokenInput.value.trim();
+  if (entered) setToken(entered);
+  const reply = await downloadFile(path, filename, { auth: true });
+  if (!reply.ok) status("#result", "bad", errorText(reply));
+}
+
+document.querySelector("#download-pdf").addEventListener("click", () =>
+  downloadPdf(`/api/ceremonies/${select.value}/report.pdf${query()}`, `laporan-upacara-${select.value}.pdf`));
+document.querySelector("#download-berita-acara").addEventListener("click", () =>
+  downloadPdf(`/api/ceremonies/${select.value}/berita-acara.pdf`, `berita-acara-upacara-${select.value}.pdf`));
 select.addEventListener("change", () => { if (token()) show(); else clear(); });
 if (token()) show();
 else status("#result", "info", "Masukkan token yang diberikan admin BKPSDM, lalu tekan Tampilkan.");

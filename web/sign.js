@@ -13,6 +13,7 @@
 import { api, apiAll, download, el, errorText, formatTime, header, info, param, qrUrl, replace, status } from "./common.js";
 import * as keys from "./keys.js";
 import * as receipts from "./receipt-view.js";
+import * as perwakilan from "./perwakilan.js";
 
 header();
 const nipSelect = document.querySelector("#nip");
@@ -138,7 +139,11 @@ async function chooseDefault() {
   showDeskQr();
 }
 
-nipSelect.addEventListener("change", () => { awaitingCheckIn.clear(); chooseDefault(); });
+nipSelect.addEventListener("change", () => {
+  awaitingCheckIn.clear();
+  chooseDefault();
+  perwakilan.check(nipSelect.value, ceremonies);
+});
 ceremonySelect.addEventListener("change", () => { clearShown(); showDeskQr(); });
 
 /** "Tanda terima saya": every receipt kept on this device. */
@@ -168,6 +173,9 @@ if (presence && stored.length > 0) {
 }
 showDeskQr();
 await showReceipts();
+// A representative who signed their own pakta is offered to sign for those they represent.
+perwakilan.init({ timezone, onReceipt: async () => { stored = await keys.all(); await showReceipts(); } });
+if (nipSelect.value) await perwakilan.check(nipSelect.value, ceremonies);
 
 document.querySelector("#choose").addEventListener("submit", async (event) => {
   event.preventDefault();
@@ -247,6 +255,7 @@ document.querySelector("#sign").addEventListener("click", async () => {
   showDeskQr();
   await fillNips();
   await showReceipts();
+  await perwakilan.check(record.nip, ceremonies);
 });
 
 document.querySelector("#download-receipt").addEventListener("click", () => {

@@ -20,11 +20,15 @@ const KIND_WORDS = {
   "ceremony.closed": "penutupan upacara",
   "mandiri.assigned": "pengalihan ke ikrar mandiri",
   "person.erased": "penghapusan data pribadi",
+  "campaign.created": "pembuatan kampanye",
+  "recap.signed": "rekap OPD ditandatangani Kepala OPD",
+  "representation.allowed": "izin perwakilan dalam upacara",
+  "representation.signed": "tanda tangan perwakilan",
 };
 
 /** The verdict says exactly what was proven: SAH only for a pledge signature whose every
  *  check passed, with who signed what and when; any other entry is named for what it is. */
-function verdictText(checks, { kind, signed, entryOnly = false } = {}) {
+function verdictText(checks, { kind, signed, representation, entryOnly = false } = {}) {
   // The "kind" check only says whether the entry is a signature; the others say
   // whether what was shown is authentic.
   const authentic = checks.filter((c) => c.name !== "kind");
@@ -37,6 +41,13 @@ function verdictText(checks, { kind, signed, entryOnly = false } = {}) {
       `, tercatat ${signed.recorded_at_local}` +
       (signed.mode !== "mandiri" || signed.late === null ? "."
         : signed.late ? ", terlambat (lewat batas ikrar mandiri)." : ", tepat waktu.")];
+  }
+  if (kind === "representation.signed" && representation) {
+    // Exactly what was proven: a representative signed on behalf of N officials; not
+    // a pledge signature of any of them.
+    return ["info", `Tercatat: ${representation.words}, oleh ${representation.representative_name} ` +
+      `(NIP ${representation.representative_nip}) pada upacara nomor ${representation.ceremony}, tercatat ` +
+      `${representation.recorded_at_local}. Ini BUKAN tanda tangan pakta para pegawai yang diwakili.`];
   }
   const what = KIND_WORDS[kind] || "entri registri";
   if (kind === "pledge.signed" && entryOnly) {
@@ -135,12 +146,12 @@ document.querySelector("#verify-form").addEventListener("submit", async (event) 
     }
     const local = await browserChecks(receipt);
     const reply = await api("/api/verify", { method: "POST", body: { receipt: receiptText } });
-    show([...local, ...serverChecks(reply)], { kind: reply.data?.kind, signed: reply.data?.signed });
+    show([...local, ...serverChecks(reply)], { kind: reply.data?.kind, signed: reply.data?.signed, representation: reply.data?.representation });
   } else {
     const statement = document.querySelector("#statement").value;
     const signature = document.querySelector("#signature").value.trim();
     const reply = await api("/api/verify", { method: "POST", body: { statement, signature } });
-    show(serverChecks(reply), { kind: reply.data?.kind, signed: reply.data?.signed });
+    show(serverChecks(reply), { kind: reply.data?.kind, signed: reply.data?.signed, representation: reply.data?.representation });
   }
 });
 

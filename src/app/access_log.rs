@@ -33,6 +33,13 @@ pub enum Reading {
     CheckIn,
     /// `GET /api/ceremonies/{id}/invitees?q=…`, the desk's search
     InviteeSearch,
+    /// `GET /api/ceremonies/{id}/representatives`: who represents whom
+    Representatives,
+    /// The phone numbers and WhatsApp links in `GET /api/ceremonies/{id}/unsigned`
+    /// (admin and the OPD's supervisor), recorded beside the `unsigned` read
+    UnsignedPhones,
+    /// `GET /api/ceremonies/{id}/unsigned?format=wa-csv`: names, phones and reminders
+    UnsignedWaCsv,
 }
 
 impl Reading {
@@ -46,6 +53,9 @@ impl Reading {
             Reading::EnrollmentCode => "enrollment_code",
             Reading::CheckIn => "check_in",
             Reading::InviteeSearch => "invitee_search",
+            Reading::Representatives => "representatives",
+            Reading::UnsignedPhones => "unsigned_phones",
+            Reading::UnsignedWaCsv => "unsigned_wa_csv",
         }
     }
 }

@@ -113,6 +113,13 @@ impl Caller {
         }
     }
 
+    /// Whether the caller may read officials' phone numbers (the unsigned list's
+    /// `phone` and `whatsapp`, the WhatsApp CSV): the admin, and a supervisor, whose
+    /// lists are always of their own OPD. Not the inspektorat, auditors or operators.
+    pub fn reads_phones(&self) -> bool {
+        matches!(self.access, Access::Admin | Access::Supervisor(_))
+    }
+
     /// Which OPD's counts (the report) the caller may read: `requested` if allowed
     /// (None = all OPDs).
     pub fn countable_opd(&self, requested: Option<OpdCode>) -> Result<Option<OpdCode>> {

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::access_log::{Reading, scope_text};
+use super::campaigns::campaign_for_new_ceremony;
 use super::enrollment::unknown_official;
 use super::paging::{CEREMONY_PAGE, PLEDGE_PAGE, PageRequest, Paged, split_page};
 use super::{App, Caller};
@@ -14,7 +15,7 @@ use crate::domain::ceremony::{CeremonyState, Refusal};
 use crate::domain::crypto::Sha256Hash;
 use crate::domain::entry::{AttendanceMethod, EntryBody, invitees_digest};
 use crate::domain::identifier::{Identifier, OpdCode};
-use crate::domain::ids::{CeremonyId, PledgeId, SubjectId};
+use crate::domain::ids::{CeremonyId, SubjectId};
 use crate::domain::record::clean_value;
 use crate::domain::zone::Zone;
 use crate::error::{Error, Result};
@@ -123,10 +124,19 @@ pub struct NewCeremony {
     /// Defaults to the instansi's zone.
     #[serde(default)]
     pub timezone: Option<String>,
-    pub pledge_id: u64,
+    /// May be left out for a ceremony of a campaign, which uses the campaign's pledge.
+    #[serde(default)]
+    pub pledge_id: Option<u64>,
+    /// The campaign the ceremony belongs to (issue 10, part 2): it then uses the
+    /// campaign's pledge, and an official signs once across the campaign's ceremonies.
+    #[serde(default)]
+    pub campaign: Option<u64>,
     pub invite: Invite,
     #[serde(default)]
     pub mandiri_days: Option<u32>,
+    /// Whether the ceremony allows representatives (perwakilan); false if left out.
+    #[serde(default)]
+    pub allow_representation: Option<bool>,
 }
 
 /// A ceremony as shown to anyone: no personal data.
@@ -143,6 +153,15 @@ pub struct CeremonyDetails {
     pub mandiri_due: Option<DateTime<Utc>>,
     pub mandiri_due_local: Option<String>,
     pub pledge: PledgeView,
+    /// The campaign the ceremony belongs to, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub campaign: Option<u64>,
+    /// For an opened ceremony of a campaign: officials its invitation named but its
+    /// opening left out, because they had already signed in the campaign.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub excluded_already_signed: Option<u64>,
+    /// Whether a representative (perwakilan) may sign for named officials.
+    pub allow_representation: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -163,6 +182,17 @@ pub struct CeremonySummary {
     pub starts_at_local: String,
     pub mandiri_due: Option<DateTime<Utc>>,
     pub mandiri_due_local: Option<String>,
+    /// Whether a representative may sign for named officials (perwakilan): the signing
+    /// page asks whether its official represents anyone only where this is true.
+    pub allow_representation: bool,
+}
+
+/// What opening a ceremony did.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct OpenedCeremony {
+    pub invited: u64,
+    /// Named by the invitation but left out: they already signed in the campaign.
+    pub excluded_already_signed: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -256,12 +286,7 @@ impl App {
                 .map_err(|e| Error::bad_request("invalid_timezone", e.to_string()))?,
             None => self.config.zone,
         };
-        let pledge = PledgeId::new(new.pledge_id).ok_or_else(|| {
-            Error::bad_request(
-                "invalid_pledge",
-                "pledge_id harus nomor pakta yang sudah diterbitkan.",
-            )
-        })?;
+        let (asked_campaign, asked_pledge) = (new.campaign, new.pledge_id);
         let mandiri_days = new.mandiri_days.unwrap_or(7);
         if !(1..=90).contains(&mandiri_days) {
             return Err(Error::bad_request(
@@ -271,9 +296,12 @@ impl App {
         }
         let rule = new.invite.rule()?;
         let invite_json = serde_json::to_string(&new.invite).expect("invite serialises");
+        let allow_representation = new.allow_representation.unwrap_or(false);
         let now = self.now();
         self.store
             .write(move |w| {
+                let (campaign, pledge) =
+                    campaign_for_new_ceremony(&w.db(), asked_campaign, asked_pledge)?;
                 if w.db().pledge(pledge)?.is_none() {
                     return Err(Error::bad_request(
                         "unknown_pledge",
@@ -284,7 +312,7 @@ impl App {
                 }
                 // Checked now so typos surface at creation; resolved again at opening.
                 rule.resolve(&w.db())?;
-                w.insert_ceremony(
+                let id = w.insert_ceremony(
                     &title,
                     &place,
                     starts_at,
@@ -293,12 +321,29 @@ impl App {
                     &invite_json,
                     mandiri_days,
                     now,
-                )
+                )?;
+                if let Some(campaign) = campaign {
+                    w.set_ceremony_campaign(id, campaign)?;
+                }
+                if allow_representation {
+                    w.set_allow_representation(id)?;
+                }
+                Ok(id)
             })
             .await
     }
 
     pub async fn open_ceremony(&self, caller: &Caller, id: CeremonyId) -> Result<u64> {
+        Ok(self.open_ceremony_counted(caller, id).await?.invited)
+    }
+
+    /// Opens a ceremony, fixing its invitees. For a ceremony of a campaign, those who
+    /// already signed in the campaign are left out, and counted.
+    pub async fn open_ceremony_counted(
+        &self,
+        caller: &Caller,
+        id: CeremonyId,
+    ) -> Result<OpenedCeremony> {
         caller.require_admin()?;
         self.store
             .write(move |w| {
@@ -306,7 +351,28 @@ impl App {
                 ceremony.state.open()?;
                 let invite: Invite = serde_json::from_str(&ceremony.invite)
                     .map_err(|_| Error::internal("Aturan undangan tersimpan rusak."))?;
-                let invitees = invite.rule()?.resolve(&w.db())?;
+                let mut invitees = invite.rule()?.resolve(&w.db())?;
+                let campaign = w.db().campaign_of_ceremony(id)?.map(|(c, _)| c);
+                let named = invitees.len();
+                if let Some(campaign) = campaign {
+                    let db = w.db();
+                    let mut kept = Vec::with_capacity(invitees.len());
+                    for subject in invitees {
+                        if db.campaign_signature(campaign, &subject)?.is_none() {
+                            kept.push(subject);
+                        }
+                    }
+                    invitees = kept;
+                    if invitees.is_empty() && named > 0 {
+                        return Err(Error::conflict(
+                            "no_invitees",
+                            format!(
+                                "Semua {named} pegawai yang diundang sudah menandatangani pakta di kampanye ini; upacara ini tidak perlu dibuka. Ubah undangan bila ada pegawai lain yang perlu hadir."
+                            ),
+                        ));
+                    }
+                }
+                let excluded = (named - invitees.len()) as u64;
                 if invitees.is_empty() {
                     return Err(Error::conflict(
                         "no_invitees",
@@ -324,10 +390,21 @@ impl App {
                         pledge_sha256: pledge.sha256,
                         invited: invitees.len() as u64,
                         invitees_sha256: invitees_digest(&invitees),
+                        campaign,
                     },
                 )?;
                 w.open_ceremony(id, entry.index, &invitees)?;
-                Ok(invitees.len() as u64)
+                if campaign.is_some() {
+                    w.set_campaign_excluded(id, excluded)?;
+                }
+                if w.db().allows_representation(id)? {
+                    super::representation::check_namings_at_opening(&w.db(), id, &invitees)?;
+                    w.append(EntryBody::RepresentationAllowed { ceremony: id })?;
+                }
+                Ok(OpenedCeremony {
+                    invited: invitees.len() as u64,
+                    excluded_already_signed: excluded,
+                })
             })
             .await
     }
@@ -426,7 +503,18 @@ impl App {
                         .zone
                         .end_of_day_after(w.now(), ceremony.mandiri_days)
                 });
-                let unsigned = w.db().unsigned_invitees(id)?;
+                let mut unsigned = w.db().unsigned_invitees(id)?;
+                // In a campaign, who signed in another of its ceremonies has signed.
+                if let Some((campaign, _)) = w.db().campaign_of_ceremony(id)? {
+                    let db = w.db();
+                    let mut still = Vec::with_capacity(unsigned.len());
+                    for subject in unsigned {
+                        if db.campaign_signature(campaign, &subject)?.is_none() {
+                            still.push(subject);
+                        }
+                    }
+                    unsigned = still;
+                }
                 let closed = w.append(EntryBody::CeremonyClosed {
                     ceremony: id,
                     routed_to_mandiri: unsigned.len() as u64,
@@ -458,7 +546,15 @@ impl App {
                 let pledge = db
                     .pledge(c.pledge_id)?
                     .ok_or_else(|| Error::internal("Pakta upacara tidak ditemukan."))?;
+                let allow_representation = db.allows_representation(id)?;
+                let campaign = db.campaign_of_ceremony(id)?;
+                let opened = c.state != CeremonyState::Draft;
                 Ok(CeremonyDetails {
+                    campaign: campaign.map(|(c, _)| c.get()),
+                    excluded_already_signed: campaign
+                        .filter(|_| opened)
+                        .map(|(_, excluded)| excluded),
+                    allow_representation,
                     id: c.id.get(),
                     starts_at_local: c.zone.format_indonesian(c.starts_at),
                     mandiri_due_local: c.mandiri_due.map(|d| c.zone.format_indonesian(d)),
@@ -507,12 +603,18 @@ impl App {
         let after = page.after.unwrap_or(0);
         let list = self
             .store
-            .read(move |db| db.ceremonies_page(after, page.limit + 1))
+            .read(move |db| {
+                db.ceremonies_page(after, page.limit + 1)?
+                    .into_iter()
+                    .map(|c| Ok((db.allows_representation(c.id)?, c)))
+                    .collect::<Result<Vec<_>>>()
+            })
             .await?;
-        let (list, next) = split_page(list, page.limit, |c| c.id.get());
+        let (list, next) = split_page(list, page.limit, |(_, c)| c.id.get());
         let items = list
             .into_iter()
-            .map(|c| CeremonySummary {
+            .map(|(allow_representation, c)| CeremonySummary {
+                allow_representation,
                 id: c.id.get(),
                 starts_at_local: c.zone.format_indonesian(c.starts_at),
                 mandiri_due_local: c.mandiri_due.map(|d| c.zone.format_indonesian(d)),

@@ -42,7 +42,14 @@ impl App {
                     .official_by_nip(&nip)?
                     .ok_or_else(|| unknown_official(&nip))?;
                 let subject = official.subject;
-                let documents = w.db().documents_of_subject(&subject)?;
+                let mut documents = w.db().documents_of_subject(&subject)?;
+                // Representation statements name the representative and everyone they
+                // represented: erasing any of them erases the statement (perwakilan).
+                documents.extend(w.db().representation_documents_naming(&subject)?);
+                // Recaps signed by this head, and recap lists that hold this NIP
+                // (campaigns, FORMATS §6.4).
+                documents.extend(w.db().recap_documents_naming(&subject, &nip)?);
+                w.forget_namings_of(&subject)?;
                 let removed = w.remove_person(&subject, &nip, &documents)?;
                 let appended = w.append(EntryBody::PersonErased {
                     subject,

@@ -6,19 +6,25 @@
 
 mod access_log;
 mod auth;
+mod campaigns;
 mod ceremonies;
+mod chasing;
 pub mod continuity;
 mod desk;
+mod documents;
 mod enrollment;
 mod erasure;
 mod hall;
 mod log;
 mod paging;
+mod recap;
 mod reports;
+mod representation;
 mod roster;
 mod setup;
 mod signing;
 mod transparency;
+mod units;
 mod verify;
 
 use std::sync::Arc;
@@ -28,23 +34,38 @@ use chrono::Duration;
 pub use crate::domain::receipt::Check;
 pub use access_log::{AccessLogPage, access_log_csv_header, access_log_csv_rows};
 pub use auth::{Access, Caller, NewToken, Role, TokenPage, TokenRequest, TokenView};
-pub use ceremonies::{
-    CeremonyDetails, CeremonySummary, ClosedCeremony, Invite, NewCeremony, PublishedPledge,
+pub use campaigns::{
+    CampaignCeremony, CampaignOpdReport, CampaignOpdUnsigned, CampaignReport, CampaignView,
+    CreatedCampaign, HeadRequest, HeadView, NewCampaign, RecapMark,
 };
+pub use ceremonies::{
+    CeremonyDetails, CeremonySummary, ClosedCeremony, Invite, NewCeremony, OpenedCeremony,
+    PublishedPledge,
+};
+pub use chasing::WA_CSV_HEADER;
 pub use desk::{CheckedIn, DeskMatch, DeskMatches};
 pub use enrollment::{Enrolled, EnrollmentRequest, IssuedCode};
 pub use erasure::Erasure;
 pub use hall::{Card, Counts, PresenceCheckIn, PresenceCode};
 pub use log::{EntryView, Head, Info, MAX_PAGE};
 pub use paging::{CEREMONY_PAGE, PLEDGE_PAGE, PageRequest, PageSize, Paged, ROSTER_PAGE};
+pub use recap::{Countersignature, IssuedRecap, RecapRequestBody, RecapSignatureBody, RecapSigned};
 pub use reports::{CsvChunks, OpdReport, OpdUnsigned, UnsignedOfficial, unsigned_csv_rows};
+pub use representation::{
+    AcceptedRepresentation, IssuedRepresentation, NamedOfficial, NamingRequest, NamingView,
+    RepresentationRequestBody, RepresentationSubmission, SubmittedRepresentation,
+};
 pub use roster::{ImportReport, OfficialView};
 pub use setup::{LogSigner, default_origin, log_key_path};
 pub use signing::{
     AcceptedSignature, IssuedStatementView, SignatureRequest, StatementRequestBody, Submitted,
 };
 pub use transparency::{ConsistencyProof, InclusionProof, Tile};
-pub use verify::{SignedPledge, Verification, kind_words};
+pub use units::{
+    AssignedUnit, LeftOut, Released, UnitAssignment, UnitName, UnitsReport, UnmappedList,
+    UnmappedUnit,
+};
+pub use verify::{RepresentationProof, SignedPledge, Verification, kind_words};
 
 use crate::clock::Clock;
 use crate::domain::zone::Zone;

@@ -11,7 +11,7 @@ use super::access_log::{Reading, scope_text};
 use super::ceremonies::ceremony_in;
 use super::paging::{Page, PageRequest, Paged, ROSTER_PAGE, roster_position, split_page};
 use super::{App, Caller};
-use crate::domain::ceremony::{OpdTally, invitee_status};
+use crate::domain::ceremony::{InviteeStatus, OpdTally, invitee_status};
 use crate::domain::identifier::OpdCode;
 use crate::domain::ids::CeremonyId;
 use crate::error::{Error, Result};
@@ -31,14 +31,33 @@ pub struct OpdReport {
     /// Invitees whose personal data was erased (UU 27/2022): counted in `invited`, never
     /// as pending or overdue.
     pub erased: u64,
+    /// Invitees a representative signed for (perwakilan) who have not signed
+    /// themselves: neither signed nor pending.
+    pub represented: u64,
+    /// For a ceremony of a campaign: the unit's recap, countersigned by its head
+    /// ("direkap dan ditandatangani Kepala OPD …").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recap: Option<super::RecapMark>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct UnsignedOfficial {
     pub nip: String,
     pub name: String,
     pub position: String,
     pub status: &'static str,
+    /// For the status `represented`: the name of the representative who signed for
+    /// them ("diwakili oleh …").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub represented_by: Option<String>,
+    /// For the admin and the supervisor of the OPD only (absent for everyone else): the
+    /// mobile number from SIASN ("0812-3456-7890"), null when none is known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<Option<String>>,
+    /// With `phone`: a `https://wa.me/62…?text=…` link carrying a short reminder with
+    /// the signing link (see `app::chasing`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub whatsapp: Option<Option<String>>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -105,6 +124,8 @@ impl App {
                 overdue: tally.overdue,
                 late: tally.late,
                 erased: 0,
+                represented: tally.represented,
+                recap: None,
             })
             .collect();
         for (code, name, count) in erased {
@@ -122,6 +143,17 @@ impl App {
             report.invited += report.erased;
         }
         reports.sort_by(|a, b| a.code.cmp(&b.code));
+        let zone = self.config.zone;
+        let marks = self
+            .store
+            .read(move |db| App::recap_marks_in(db, id, zone))
+            .await?;
+        for report in &mut reports {
+            report.recap = marks
+                .iter()
+                .find(|(code, _)| *code == report.code)
+                .map(|(_, mark)| mark.clone());
+        }
         let people = reports.iter().map(|r| r.invited).sum();
         self.record_access(caller, Reading::Report, scope, people)
             .await?;
@@ -144,9 +176,12 @@ impl App {
     /// order and lists the unsigned among them, grouped by OPD, with every OPD it passes
     /// (an OPD whose invitees all signed comes with an empty list, as in the whole list).
     /// An OPD can continue on the next page: a reader joins groups with the same code.
+    /// `site` is the address the caller reached the registry at, for the signing link
+    /// in the reminders of those who may read phone numbers.
     pub async fn unsigned(
         &self,
         caller: &Caller,
+        site: &str,
         id: CeremonyId,
         opd: Option<String>,
         page: PageRequest,
@@ -154,9 +189,11 @@ impl App {
         let opd = caller.readable_opd(parse_opd(opd)?)?;
         let scope = scope_text(Some(id.get()), opd.as_ref().map(OpdCode::as_str));
         let page = page.parse(ROSTER_PAGE)?;
-        let unsigned = self.unsigned_page(id, opd, page).await?;
+        let mut unsigned = self.unsigned_page(id, opd, page).await?;
         let people = unsigned.items.iter().map(|o| o.unsigned.len() as u64).sum();
-        self.record_access(caller, Reading::Unsigned, scope, people)
+        self.record_access(caller, Reading::Unsigned, scope.clone(), people)
+            .await?;
+        self.add_phones(caller, site, id, scope, &mut unsigned.items)
             .await?;
         Ok(unsigned)
     }
@@ -214,7 +251,7 @@ impl App {
         Ok(Box::pin(chunks))
     }
 
-    async fn unsigned_page(
+    pub(super) async fn unsigned_page(
         &self,
         id: CeremonyId,
         opd: Option<OpdCode>,
@@ -226,9 +263,16 @@ impl App {
             .read(move |db| {
                 ceremony_in(db, id)?;
                 let after = roster_position(db, page.after)?;
-                db.invitees_page(id, opd.as_ref(), after.as_ref(), page.limit + 1)
+                let rows = db.invitees_page(id, opd.as_ref(), after.as_ref(), page.limit + 1)?;
+                let representatives = if rows.iter().any(|(_, i)| i.facts.represented) {
+                    super::representation::representative_names(db, id)?
+                } else {
+                    Default::default()
+                };
+                Ok((rows, representatives))
             })
             .await?;
+        let (rows, representatives) = rows;
         let (rows, next) = split_page(rows, page.limit, |(row, _)| *row);
         let invitees: Vec<Invitee> = rows.into_iter().map(|(_, i)| i).collect();
         let items = by_opd(&invitees)
@@ -244,6 +288,10 @@ impl App {
                             name: i.official.name.clone(),
                             position: i.official.position.clone(),
                             status: status.as_str(),
+                            represented_by: (status == InviteeStatus::Represented)
+                                .then(|| representatives.get(&i.official.subject).cloned())
+                                .flatten(),
+                            ..UnsignedOfficial::default()
                         })
                     })
                     .collect(),
@@ -290,7 +338,7 @@ pub const REPORT_CSV_HEADER: [&str; 10] = [
 
 /// A status as the report page says it (web/common.js `STATUS_WORDS`): the CSV is read
 /// by people, who should not have to know the API's codes.
-fn status_words(status: &str) -> &str {
+pub(super) fn status_words(status: &str) -> &str {
     match status {
         "absent" => "tidak hadir",
         "attended-unsigned" => "hadir, belum tanda tangan",
@@ -299,6 +347,7 @@ fn status_words(status: &str) -> &str {
         "mandiri-signed" => "ikrar mandiri selesai",
         "mandiri-late" => "ikrar mandiri terlambat",
         "mandiri-overdue" => "ikrar mandiri lewat batas",
+        "represented" => "diwakili perwakilan",
         other => other,
     }
 }
@@ -360,7 +409,10 @@ pub fn unsigned_csv_rows(first: bool, opds: &[OpdUnsigned]) -> String {
                 &format!("=\"{}\"", o.nip),
                 o.name.as_str(),
                 o.position.as_str(),
-                status_words(o.status),
+                &o.represented_by.as_ref().map_or_else(
+                    || status_words(o.status).to_string(),
+                    |name| format!("diwakili oleh {name}"),
+                ),
             ])
             .expect("writing to memory cannot fail");
         }
@@ -418,12 +470,14 @@ mod tests {
                     name: "Budi Santoso".into(),
                     position: "Perawat".into(),
                     status: "absent",
+                    ..UnsignedOfficial::default()
                 },
                 UnsignedOfficial {
                     nip: "3201014501900001".into(),
                     name: "Rina Marlina".into(),
                     position: "Staf".into(),
                     status: "attended-unsigned",
+                    ..UnsignedOfficial::default()
                 },
             ],
         }];

@@ -13,12 +13,26 @@ use crate::domain::roster::{ParsedRoster, Rejection, parse_roster_bytes};
 use crate::error::{Error, Result};
 use crate::store::Upserted;
 
+use super::units::{LeftOut, UnmappedUnit, siasn_sheet};
+
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct ImportReport {
     pub created: u64,
     pub updated: u64,
     pub unchanged: u64,
     pub rejected: Vec<Rejection>,
+    /// Which file it was: "pakta-csv", "siasn-xlsx" or "siasn-csv".
+    pub format: &'static str,
+    /// SIASN officials not in service (KEDUDUKAN HUKUM other than Aktif, CPNS, Tugas
+    /// Belajar, Masa Persiapan Pensiun), counted by that status.
+    pub left_out: Vec<LeftOut>,
+    /// Rows imported with something dropped (a NOMOR HP that is not a mobile number).
+    pub warnings: Vec<Rejection>,
+    /// SIASN officials of this file held back because their unit maps to no OPD.
+    pub held: u64,
+    /// Every unit with officials held back (from this file or earlier ones), for the
+    /// clerk to assign once: `PUT /api/units/{id}`.
+    pub unmapped_units: Vec<UnmappedUnit>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -37,6 +51,9 @@ pub struct OfficialView {
 impl App {
     pub async fn import_roster(&self, caller: &Caller, csv: &[u8]) -> Result<ImportReport> {
         caller.require_admin()?;
+        if let Some(sheet) = siasn_sheet(csv)? {
+            return self.import_siasn(sheet).await;
+        }
         let parsed = parse_roster_bytes(csv)
             .map_err(|e| Error::bad_request("invalid_roster", format!("{e}")))?;
         self.import_parsed(parsed).await
@@ -44,6 +61,9 @@ impl App {
 
     /// The same import for the command line, without a caller or a runtime.
     pub fn import_roster_blocking(&self, csv: &[u8]) -> Result<ImportReport> {
+        if let Some(sheet) = siasn_sheet(csv)? {
+            return self.import_siasn_blocking(sheet);
+        }
         let parsed = parse_roster_bytes(csv)
             .map_err(|e| Error::bad_request("invalid_roster", format!("{e}")))?;
         let (subjects, now) = (fresh_subjects(parsed.rows.len())?, self.now());
@@ -142,7 +162,7 @@ fn parse_search(search: Option<String>) -> Result<Option<String>> {
     Ok(Some(search))
 }
 
-fn fresh_subjects(count: usize) -> Result<Vec<SubjectId>> {
+pub(super) fn fresh_subjects(count: usize) -> Result<Vec<SubjectId>> {
     (0..count)
         .map(|_| random::<16>().map(SubjectId::from_random))
         .collect()
@@ -156,6 +176,7 @@ fn apply_roster(
 ) -> Result<ImportReport> {
     let mut report = ImportReport {
         rejected: parsed.rejected,
+        format: "pakta-csv",
         ..Default::default()
     };
     for (row, subject) in parsed.rows.iter().zip(subjects) {

@@ -18,11 +18,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::App;
+use super::campaigns::already_signed_in_campaign;
 use super::ceremonies::ceremony_in;
 use crate::domain::ceremony::{is_late, signing_mode};
 use crate::domain::crypto::{PublicKey, Sha256Hash, Signature};
 use crate::domain::entry::{Entry, EntryBody, SigningMode};
-use crate::domain::ids::CeremonyId;
+use crate::domain::ids::{CampaignId, CeremonyId, SubjectId};
 use crate::domain::signing_protocol::{StatementRequest, is_sealed, seal};
 use crate::domain::statement::{Statement, StatementFormat};
 use crate::error::{Error, ErrorKind, Result};
@@ -189,6 +190,7 @@ impl App {
             .store
             .read(move |db| {
                 let c = ceremony_in(db, ceremony)?;
+                refuse_second_in_campaign(db, ceremony, &subject)?;
                 let facts = db.invitee_facts(ceremony, &subject)?;
                 let pledge = db
                     .pledge(c.pledge_id)?
@@ -295,6 +297,10 @@ impl App {
                     return Err(expired());
                 }
                 let ceremony = ceremony_in(&w.db(), statement.ceremony)?;
+                // Checked here, in the one writer, so two ceremonies of a campaign signed
+                // at once still give each official exactly one signature.
+                let campaign =
+                    refuse_second_in_campaign(&w.db(), statement.ceremony, &statement.subject)?;
                 let facts = w.db().invitee_facts(statement.ceremony, &statement.subject)?;
                 let mode_now = signing_mode(ceremony.state, facts.as_ref())?;
                 if mode_now != statement.mode {
@@ -324,6 +330,14 @@ impl App {
                     },
                 )?;
                 w.insert_document(&sha256, "statement", &text)?;
+                if let Some(campaign) = campaign {
+                    w.insert_campaign_signature(
+                        campaign,
+                        &statement.subject,
+                        statement.ceremony,
+                        entry.index,
+                    )?;
+                }
                 w.insert_signature(
                     &sha256,
                     statement.ceremony,
@@ -409,6 +423,23 @@ impl App {
             signature: signature.to_base64(),
             receipt,
         }))
+    }
+}
+
+/// The campaign of `ceremony`, if any; refused with `already_signed_in_campaign` when the
+/// official signed in another ceremony of that campaign (a signature in this very
+/// ceremony is left to the ceremony's own `already_signed`).
+fn refuse_second_in_campaign(
+    db: &Db<'_>,
+    ceremony: CeremonyId,
+    subject: &SubjectId,
+) -> Result<Option<CampaignId>> {
+    let Some((campaign, _)) = db.campaign_of_ceremony(ceremony)? else {
+        return Ok(None);
+    };
+    match db.campaign_signature(campaign, subject)? {
+        Some(signed_in) if signed_in != ceremony => Err(already_signed_in_campaign(db, signed_in)?),
+        _ => Ok(Some(campaign)),
     }
 }
 

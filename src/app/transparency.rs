@@ -71,7 +71,7 @@ impl App {
     /// The kept checkpoint, once it covers entry `index`. A batch whose checkpoint could
     /// not be kept (a full disk) leaves it behind; an empty write asks the writer to
     /// publish again.
-    async fn checkpoint_covering(&self, index: u64) -> Result<continuity::Published> {
+    pub(super) async fn checkpoint_covering(&self, index: u64) -> Result<continuity::Published> {
         let published = self.publisher.current();
         if published.size > index {
             return Ok(published);

@@ -13,6 +13,7 @@ use super::App;
 use crate::domain::crypto::{Sha256Hash, Signature};
 use crate::domain::entry::{Entry, SigningMode};
 use crate::domain::receipt::{Check, Receipt, check};
+use crate::domain::representation::{REPRESENTATION_TITLE, RepresentationStatement};
 use crate::domain::statement::{Statement, StatementFormat, mode_words};
 use crate::error::Result;
 
@@ -27,6 +28,45 @@ pub struct Verification {
     pub index: Option<u64>,
     /// Who signed what, when: set only when `valid`.
     pub signed: Option<SignedPledge>,
+    /// For a representation signature (`representation.signed`) whose every other
+    /// check passed: who signed on behalf of how many officials. `valid` stays false:
+    /// it is not a pledge signature of anyone represented.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub representation: Option<RepresentationProof>,
+}
+
+/// What a representation receipt or statement proves, and no more.
+#[derive(Debug, Clone, Serialize)]
+pub struct RepresentationProof {
+    /// "Tanda tangan perwakilan atas nama N pegawai".
+    pub words: String,
+    pub representative_name: String,
+    pub representative_nip: String,
+    pub ceremony: u64,
+    pub pledge_title: String,
+    /// How many officials the statement lists.
+    pub represented: u64,
+    pub recorded_at: DateTime<Utc>,
+    pub recorded_at_local: String,
+}
+
+fn representation_proof(
+    statement: &RepresentationStatement,
+    recorded_at: DateTime<Utc>,
+) -> RepresentationProof {
+    RepresentationProof {
+        words: format!(
+            "Tanda tangan perwakilan atas nama {} pegawai",
+            statement.represented.len()
+        ),
+        representative_name: statement.name.clone(),
+        representative_nip: statement.nip.to_string(),
+        ceremony: statement.ceremony.get(),
+        pledge_title: statement.pledge_title.clone(),
+        represented: statement.represented.len() as u64,
+        recorded_at,
+        recorded_at_local: statement.zone.format_indonesian(recorded_at),
+    }
 }
 
 /// What a valid pledge signature proves, in the words a person reads.
@@ -66,6 +106,10 @@ pub fn kind_words(kind: &str) -> &'static str {
         "ceremony.closed" => "penutupan upacara",
         "mandiri.assigned" => "pengalihan ke ikrar mandiri",
         "person.erased" => "penghapusan data pribadi",
+        "representation.allowed" => "izin perwakilan dalam upacara",
+        "representation.signed" => "tanda tangan perwakilan",
+        "campaign.created" => "pembuatan kampanye",
+        "recap.signed" => "rekap OPD ditandatangani Kepala OPD",
         _ => "entri yang tidak dikenal",
     }
 }
@@ -77,6 +121,12 @@ fn kind_check(kind: &'static str) -> Check {
             "kind",
             true,
             "Entri ini adalah tanda tangan pakta integritas.",
+        )
+    } else if kind == "representation.signed" {
+        check(
+            "kind",
+            false,
+            "Entri ini adalah tanda tangan perwakilan (representation.signed): seorang perwakilan menandatanganinya atas nama pegawai yang tercantum di pernyataannya. Ini bukan tanda tangan pakta integritas oleh pegawai yang diwakili.",
         )
     } else {
         check(
@@ -133,6 +183,9 @@ impl App {
         statement: String,
         signature: String,
     ) -> Result<Verification> {
+        if statement.starts_with(REPRESENTATION_TITLE) {
+            return self.verify_representation(statement, signature).await;
+        }
         let mut checks = Vec::new();
         let parsed = Statement::parse(&statement);
         checks.push(match &parsed {
@@ -216,6 +269,7 @@ impl App {
             checks,
             index: entry.map(|e| e.idx),
             signed,
+            representation: None,
         })
     }
 }
@@ -233,6 +287,7 @@ impl App {
                     checks: vec![check("receipt_format", false, e.to_string())],
                     index: None,
                     signed: None,
+                    representation: None,
                 });
             }
         };
@@ -258,6 +313,15 @@ impl App {
             checks.push(kind_check(kind));
         }
         let valid = kind == Some("pledge.signed") && checks.iter().all(|c| c.ok);
+        let representation = match (&entry, RepresentationStatement::parse(&receipt.document)) {
+            (Some(e), Ok(statement))
+                if kind == Some("representation.signed")
+                    && checks.iter().filter(|c| c.name != "kind").all(|c| c.ok) =>
+            {
+                Some(representation_proof(&statement, e.time))
+            }
+            _ => None,
+        };
         let signed = match (valid, entry, Statement::parse(&receipt.document)) {
             (true, Some(entry), Ok(statement)) => {
                 Some(self.signed_pledge(statement, entry.time).await?)
@@ -270,6 +334,105 @@ impl App {
             checks,
             index: Some(index),
             signed,
+            representation,
+        })
+    }
+}
+
+impl App {
+    /// `POST /api/verify` with a representation statement and its signature: the same
+    /// checks as for a pledge statement, against the `representation.signed` entry.
+    /// Never `valid` (that is for pledge signatures); when every check passes, says what
+    /// was proven: a representation signature on behalf of N officials.
+    async fn verify_representation(
+        &self,
+        statement: String,
+        signature: String,
+    ) -> Result<Verification> {
+        let mut checks = Vec::new();
+        let parsed = RepresentationStatement::parse(&statement);
+        checks.push(match &parsed {
+            Ok(s) => check(
+                "statement_format",
+                true,
+                format!(
+                    "Pernyataan perwakilan pakta/perwakilan/v1 untuk upacara {} atas nama {} pegawai.",
+                    s.ceremony,
+                    s.represented.len()
+                ),
+            ),
+            Err(e) => check("statement_format", false, e.to_string()),
+        });
+        let signature = Signature::from_base64("signature", &signature);
+        if let Err(e) = &signature {
+            checks.push(check("signature_encoding", false, e.to_string()));
+        }
+        let sha256 = Sha256Hash::of(statement.as_bytes());
+        let (row, key) = self
+            .store
+            .read(move |db| {
+                let row = db.representation_by_statement(&sha256)?;
+                let key = match &row {
+                    Some(r) => db.key(&r.fingerprint)?,
+                    None => None,
+                };
+                Ok((row, key))
+            })
+            .await?;
+        checks.push(match &row {
+            Some(r) => check(
+                "in_registry",
+                true,
+                format!("Tercatat di registri sebagai entri nomor {} (SHA-256 pernyataan perwakilan {sha256}).", r.idx),
+            ),
+            None => check(
+                "in_registry",
+                false,
+                format!("Tidak ada tanda tangan perwakilan di registri untuk pernyataan dengan SHA-256 {sha256}. Periksa bahwa teksnya tidak berubah sedikit pun."),
+            ),
+        });
+        if let (Some(r), Some(k)) = (&row, &key) {
+            let active_then = k.enrolled_idx < r.idx && k.revoked_idx.is_none_or(|x| x > r.idx);
+            checks.push(check(
+                "key_active_at_signing",
+                active_then,
+                if active_then {
+                    format!(
+                        "Kunci {} didaftarkan di entri {} dan aktif saat penandatanganan.",
+                        r.fingerprint, k.enrolled_idx
+                    )
+                } else {
+                    format!("Kunci {} tidak aktif saat penandatanganan.", r.fingerprint)
+                },
+            ));
+            if let Ok(sig) = &signature {
+                let ok = k.key.verify_strict(statement.as_bytes(), sig);
+                checks.push(check(
+                    "signature",
+                    ok,
+                    if ok {
+                        "Tanda tangan Ed25519 sah (verifikasi ketat) atas pernyataan perwakilan ini."
+                    } else {
+                        "Tanda tangan tidak cocok dengan pernyataan dan kunci yang tercatat."
+                    },
+                ));
+            }
+        }
+        let proven = row.is_some()
+            && checks.iter().all(|c| c.ok)
+            && checks.iter().any(|c| c.name == "signature");
+        checks.push(kind_check("representation.signed"));
+        let representation = match (proven, &parsed, &row) {
+            (true, Ok(s), Some(r)) => Some(representation_proof(s, r.at)),
+            _ => None,
+        };
+        Ok(Verification {
+            valid: false,
+            kind: row.as_ref().map(|_| "representation.signed"),
+            checks,
+            index: row.map(|r| r.idx),
+            signed: None,
+            representation,
         })
     }
 }

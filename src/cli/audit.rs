@@ -79,6 +79,14 @@ pub fn verify(data: Option<&Path>, export: Option<&Path>) -> Result<ExitCode> {
                 "persons erased under UU 27/2022: {}; documents the log says were erased: {}",
                 summary.persons_erased, summary.documents_erased
             );
+            println!(
+                "representations verified: {}; representation statements erased (entry stands, signature not re-checkable): {}",
+                summary.representations_verified, summary.representations_erased
+            );
+            println!(
+                "campaigns: {}; heads' recaps verified: {}; recaps erased (entry stands, signature not re-checkable): {}",
+                summary.campaigns, summary.recaps_verified, summary.recaps_erased
+            );
             Ok(ExitCode::SUCCESS)
         }
         Err(failure) => {
@@ -94,6 +102,12 @@ fn documents_of(entry: &Entry) -> Option<Sha256Hash> {
             enrollment_sha256, ..
         } => Some(*enrollment_sha256),
         EntryBody::PledgeSigned {
+            statement_sha256, ..
+        }
+        | EntryBody::RecapSigned {
+            statement_sha256, ..
+        }
+        | EntryBody::RepresentationSigned {
             statement_sha256, ..
         } => Some(*statement_sha256),
         _ => None,
@@ -259,10 +273,11 @@ pub fn export(dir: &Path, out: &Path) -> Result<ExitCode> {
             if let Some(hash) = documents_of(&entry)
                 && let Some(text) = db.document(&hash)?
             {
-                let kind = if matches!(entry.body, EntryBody::PledgeSigned { .. }) {
-                    "statement"
-                } else {
-                    "enrollment"
+                let kind = match entry.body {
+                    EntryBody::PledgeSigned { .. } => "statement",
+                    EntryBody::RecapSigned { .. } => "recap",
+                    EntryBody::RepresentationSigned { .. } => "representation",
+                    _ => "enrollment",
                 };
                 let line = Line::Document {
                     sha256: hash.to_hex(),
@@ -318,6 +333,25 @@ pub fn verify_receipt(file: &Path, vkey: &str) -> Result<ExitCode> {
             .map(|e| e.body.kind())
             .unwrap_or("unknown");
         match pakta::domain::statement::Statement::parse(&receipt.document) {
+            _ if kind == "representation.signed" => {
+                match pakta::domain::representation::RepresentationStatement::parse(
+                    &receipt.document,
+                ) {
+                    Ok(r) => println!(
+                        "it is a representation signature (Tanda tangan perwakilan atas nama {} pegawai): {} (NIP {}), {}, signed on behalf of {} officials for ceremony {}; it is not a pledge signature of those officials",
+                        r.represented.len(),
+                        r.name,
+                        r.nip,
+                        r.unit,
+                        r.represented.len(),
+                        r.ceremony
+                    ),
+                    Err(_) => println!(
+                        "it is a representation.signed entry ({}), not a pledge signature",
+                        pakta::app::kind_words(kind)
+                    ),
+                }
+            }
             Ok(s) if kind == "pledge.signed" => println!(
                 "it is a pledge signature: {} (NIP {}), {}, signed \"{}\" for ceremony {} in {}",
                 s.name,

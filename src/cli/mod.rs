@@ -31,9 +31,15 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Serve with a fictional kabupaten loaded (generated names, never real people).
     Demo(serve::DemoArgs),
-    /// Import a roster CSV (nip, name, position, rank, category, opd_code, opd_name).
+    /// Import a roster: Pakta's CSV (nip, name, position, rank, category, opd_code,
+    /// opd_name), or SIASN's "Export Data ASN" as .xlsx or CSV. With --units, first
+    /// import SIASN units (the unit tree ID, NAMA UNOR, DIATASAN ID, or UNOR ID, OPD CODE).
     Import {
-        file: PathBuf,
+        /// The roster file; may be left out when only --units is given.
+        file: Option<PathBuf>,
+        /// SIASN units grouping units into OPDs (.xlsx or CSV).
+        #[arg(long)]
+        units: Option<PathBuf>,
         #[arg(long, default_value = "./pakta-data")]
         data: PathBuf,
     },
@@ -105,7 +111,9 @@ pub fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Serve(args) => serve::serve(args),
         Command::Demo(args) => serve::demo(args),
-        Command::Import { file, data } => serve::import(&file, &data),
+        Command::Import { file, units, data } => {
+            serve::import(file.as_deref(), units.as_deref(), &data)
+        }
         Command::Keygen { out } => sign::keygen(&out),
         Command::Sign {
             key,

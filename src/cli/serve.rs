@@ -184,10 +184,45 @@ fn write_private(path: &Path, text: &str) -> Result<()> {
         .with_context(|| format!("writing {}", path.display()))
 }
 
-pub fn import(file: &Path, data: &Path) -> Result<ExitCode> {
-    let csv = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+pub fn import(file: Option<&Path>, units: Option<&Path>, data: &Path) -> Result<ExitCode> {
+    if file.is_none() && units.is_none() {
+        bail!("give a roster file to import, --units FILE, or both");
+    }
     let app = App::open(data, Arc::new(SystemClock), Config::default(), None)
         .with_context(|| format!("opening the registry in {}", data.display()))?;
+    let mut clean = true;
+    if let Some(units) = units {
+        let bytes =
+            std::fs::read(units).with_context(|| format!("cannot read {}", units.display()))?;
+        let report = app.import_units_blocking(&bytes)?;
+        println!(
+            "units ({}): stored {}, mapped to an OPD {}, rejected {}; held officials imported: created {}, updated {}",
+            report.kind,
+            report.units,
+            report.mapped,
+            report.rejected.len(),
+            report.released.created,
+            report.released.updated
+        );
+        for r in &report.rejected {
+            println!("units line {}: {}", r.line, r.reason);
+        }
+        for u in &report.opd_units_without_code {
+            println!("OPD-level unit without an OPD code: {} ({})", u.id, u.name);
+        }
+        clean &= report.rejected.is_empty();
+        if file.is_none() {
+            print_unmapped(&report.unmapped_units);
+        }
+    }
+    let Some(file) = file else {
+        return Ok(if clean {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(2)
+        });
+    };
+    let csv = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let report = app.import_roster_blocking(&csv)?;
     println!(
         "created {}, updated {}, unchanged {}, rejected {}",
@@ -199,9 +234,28 @@ pub fn import(file: &Path, data: &Path) -> Result<ExitCode> {
     for r in &report.rejected {
         println!("line {}: {}", r.line, r.reason);
     }
-    Ok(if report.rejected.is_empty() {
+    for left in &report.left_out {
+        println!("left out (kedudukan hukum {}): {}", left.reason, left.count);
+    }
+    for w in &report.warnings {
+        println!("line {} (imported): {}", w.line, w.reason);
+    }
+    if report.held > 0 {
+        println!("held until their unit is mapped to an OPD: {}", report.held);
+    }
+    print_unmapped(&report.unmapped_units);
+    Ok(if clean && report.rejected.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(2)
     })
+}
+
+fn print_unmapped(units: &[pakta::app::UnmappedUnit]) {
+    for u in units {
+        println!(
+            "unit {} ({}) maps to no OPD: {} officials held; map it in the admin page or with --units",
+            u.id, u.name, u.officials
+        );
+    }
 }

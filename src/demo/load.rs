@@ -1,7 +1,8 @@
 //! Plays a pledge season of the fictional kabupaten through the real application, with
 //! a clock that starts three weeks ago: a closed ceremony whose absentees went to ikrar
 //! mandiri (some signed on time, some late, some overdue), an open ceremony with
-//! officials checked in and signing, and a draft ceremony for next week. The officials'
+//! officials checked in and signing (it allows representatives: one OPD's
+//! representative signs for three colleagues), and a draft ceremony for next week. The officials'
 //! "devices" are simulated here: their keys are made, used and then forgotten, exactly
 //! as a phone would keep them.
 
@@ -12,13 +13,16 @@ use ed25519_dalek::{Signer, SigningKey};
 
 use super::kabupaten::DemoKabupaten;
 use crate::app::{
-    App, Caller, EnrollmentRequest, Invite, NewCeremony, SignatureRequest, StatementRequestBody,
+    App, Caller, EnrollmentRequest, HeadRequest, Invite, NamingRequest, NewCampaign, NewCeremony,
+    RepresentationRequestBody, RepresentationSubmission, SignatureRequest, StatementRequestBody,
     TokenRequest,
 };
 use crate::clock::ManualClock;
 use crate::domain::crypto::encode_base64;
 use crate::domain::identifier::Identifier;
 use crate::domain::ids::CeremonyId;
+use crate::domain::phone::Phone;
+use crate::domain::representation::RepresentationRequest;
 use crate::domain::signing_protocol::StatementRequest;
 use crate::domain::statement::{EnrollmentCode, enrollment_message};
 use crate::domain::zone::Zone;
@@ -60,6 +64,18 @@ pub async fn load(app: &App, now: DateTime<Utc>) -> Result<DemoTokens> {
         .import_roster(&admin, kab.roster_csv().as_bytes())
         .await?;
     tracing::info!(created = report.created, "demo roster imported");
+    // Fictional mobile numbers, 0812-0000-xxxx, so the report's
+    // WhatsApp links can be shown; never real people's numbers.
+    let phones = kab
+        .officials
+        .iter()
+        .enumerate()
+        .filter_map(|(i, o)| {
+            let phone = Phone::parse(&format!("0812-0000-{:04}", i % 10_000)).ok()?;
+            Some((o.nip.clone(), phone))
+        })
+        .collect();
+    app.set_phones(&admin, phones).await?;
     let pledge = app
         .publish_pledge(
             &admin,
@@ -67,6 +83,28 @@ pub async fn load(app: &App, now: DateTime<Utc>) -> Result<DemoTokens> {
             PLEDGE_TEXT,
         )
         .await?;
+    // One campaign for the election: the heads sign at the pendopo first, the OPDs'
+    // staff at their own ceremonies after; each official signs once in the campaign.
+    let campaign = app
+        .create_campaign(
+            &admin,
+            NewCampaign {
+                title: "Pilkada Serentak 2024".into(),
+                pledge_id: pledge.id,
+            },
+        )
+        .await?;
+    // Each OPD's head countersigns its recap once the unit is complete.
+    for head in kab.officials.iter().filter(|o| o.is_head) {
+        app.set_opd_head(
+            &admin,
+            &head.opd_code,
+            HeadRequest {
+                nip: head.nip.clone(),
+            },
+        )
+        .await?;
+    }
 
     // Nine in ten officials enrolled a key on their own device.
     let mut devices = Vec::new();
@@ -94,13 +132,15 @@ pub async fn load(app: &App, now: DateTime<Utc>) -> Result<DemoTokens> {
                 place: "Pendopo Kabupaten".into(),
                 starts_at: first_day.to_rfc3339(),
                 timezone: Some(kab.timezone.into()),
-                pledge_id: pledge.id,
+                pledge_id: None,
+                campaign: Some(campaign.id),
                 invite: Invite {
                     opds: None,
                     nips: Some(heads.iter().map(|s| s.to_string()).collect()),
                     all: None,
                 },
                 mandiri_days: Some(7),
+                allow_representation: None,
             },
         )
         .await?;
@@ -158,17 +198,22 @@ pub async fn load(app: &App, now: DateTime<Utc>) -> Result<DemoTokens> {
                 place: "Lapangan Upacara Kantor Bupati".into(),
                 starts_at: this_morning.to_rfc3339(),
                 timezone: Some(kab.timezone.into()),
-                pledge_id: pledge.id,
+                pledge_id: None,
+                campaign: Some(campaign.id),
                 invite: Invite {
                     opds: Some(opds.clone()),
                     nips: None,
                     all: None,
                 },
                 mandiri_days: Some(7),
+                // The first OPD's representative signs for some colleagues (perwakilan).
+                allow_representation: Some(true),
             },
         )
         .await?;
     app.open_ceremony(&admin, second).await?;
+    let mut representative: Option<&Device> = None;
+    let mut represented: Vec<String> = Vec::new();
     let invited: Vec<&str> = kab
         .officials
         .iter()
@@ -180,12 +225,39 @@ pub async fn load(app: &App, now: DateTime<Utc>) -> Result<DemoTokens> {
             continue;
         }
         clock.advance(Duration::seconds(7));
-        app.check_in(&admin, second, nip).await?;
+        let checked_in = match app.check_in(&admin, second, nip).await {
+            // A head who signed at the pendopo signed for the campaign: not invited.
+            Err(e) if e.code == "not_invited" => continue,
+            checked_in => checked_in?,
+        };
+        let in_first_opd = checked_in.opd_code == opds[0];
         if i % 3 == 1
             && let Some(d) = device(nip)
         {
             sign(&app, second, d).await?;
+            if in_first_opd && representative.is_none() {
+                representative = Some(d);
+            }
+        } else if i % 3 == 2 && in_first_opd && represented.len() < 3 {
+            represented.push(nip.to_string());
         }
+    }
+    // The first OPD's representative, who signed their own pakta, signs for three
+    // colleagues who came but did not sign.
+    if let Some(rep) = representative
+        && !represented.is_empty()
+    {
+        app.name_representative(
+            &admin,
+            second,
+            NamingRequest {
+                opd: opds[0].clone(),
+                representative: rep.nip.to_string(),
+                represents: represented,
+            },
+        )
+        .await?;
+        sign_representation(&app, second, rep).await?;
     }
 
     // Ceremony 3: next week, still a draft.
@@ -196,7 +268,8 @@ pub async fn load(app: &App, now: DateTime<Utc>) -> Result<DemoTokens> {
             place: "Aula Kecamatan".into(),
             starts_at: nine_in_the_morning(zone, now + Duration::days(7)).to_rfc3339(),
             timezone: Some(kab.timezone.into()),
-            pledge_id: pledge.id,
+            pledge_id: None,
+            campaign: Some(campaign.id),
             invite: Invite {
                 opds: Some(
                     kab.opds
@@ -209,6 +282,7 @@ pub async fn load(app: &App, now: DateTime<Utc>) -> Result<DemoTokens> {
                 all: None,
             },
             mandiri_days: Some(7),
+            allow_representation: None,
         },
     )
     .await?;
@@ -274,6 +348,33 @@ async fn enroll(app: &App, admin: &Caller, nip: Identifier) -> Result<Device> {
     })
     .await?;
     Ok(Device { nip, key })
+}
+
+/// A representative's device signs the representation statement (perwakilan).
+async fn sign_representation(app: &App, ceremony: CeremonyId, device: &Device) -> Result<()> {
+    let request = RepresentationRequest {
+        ceremony,
+        nip: device.nip.clone(),
+        time: app.now(),
+    }
+    .encode();
+    let proof = device.key.sign(request.as_bytes());
+    let issued = app
+        .issue_representation(
+            ceremony,
+            RepresentationRequestBody {
+                request: Some(request),
+                signature: Some(encode_base64(&proof.to_bytes())),
+            },
+        )
+        .await?;
+    let signature = device.key.sign(issued.statement.as_bytes());
+    app.submit_representation(RepresentationSubmission {
+        statement: issued.statement,
+        signature: encode_base64(&signature.to_bytes()),
+    })
+    .await?;
+    Ok(())
 }
 
 async fn sign(app: &App, ceremony: CeremonyId, device: &Device) -> Result<()> {

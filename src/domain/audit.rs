@@ -11,8 +11,11 @@ use chrono::{DateTime, Utc};
 use super::crypto::{KeyFingerprint, PublicKey, Sha256Hash};
 use super::entry::SigningMode;
 use super::entry::{Entry, EntryBody, entry_hash};
-use super::ids::{CeremonyId, PledgeId, SubjectId};
+use super::identifier::OpdCode;
+use super::ids::{CampaignId, CeremonyId, PledgeId, SubjectId};
 use super::merkle::{RootBuilder, leaf_hash};
+use super::recap::{RecapStatement, count_recap_list};
+use super::representation::RepresentationStatement;
 use super::statement::{Statement, parse_enrollment_message};
 
 /// The first problem found, at the position (0-based) where it was found.
@@ -44,6 +47,19 @@ pub struct AuditSummary {
     pub persons_erased: u64,
     /// The documents those entries say were erased.
     pub documents_erased: u64,
+    /// Representation signatures (`representation.signed`) verified over their kept
+    /// statement.
+    pub representations_verified: u64,
+    /// Representation statements erased (a person they name was erased): the entry
+    /// stands, its signature and list are not re-checked.
+    pub representations_erased: u64,
+    /// `campaign.created` entries.
+    pub campaigns: u64,
+    /// Heads' recap signatures (`recap.signed`) verified over their kept recap.
+    pub recaps_verified: u64,
+    /// Recaps whose statement was erased: the entry stands, its signature is not
+    /// re-checked.
+    pub recaps_erased: u64,
 }
 
 struct KeyRecord {
@@ -64,6 +80,8 @@ enum Phase {
 struct CeremonyRecord {
     pledge_sha256: Sha256Hash,
     phase: Phase,
+    /// The campaign the ceremony belongs to (the `campaign` of its `ceremony.opened`).
+    campaign: Option<CampaignId>,
 }
 
 pub struct Auditor {
@@ -81,6 +99,18 @@ pub struct Auditor {
     assigned: HashSet<(CeremonyId, SubjectId)>,
     signed: HashSet<(CeremonyId, SubjectId)>,
     erased: HashSet<SubjectId>,
+    /// Ceremonies whose `representation.allowed` was seen.
+    representation_allowed: HashSet<CeremonyId>,
+    /// Representatives who signed a representation, per ceremony.
+    representatives: HashSet<(CeremonyId, SubjectId)>,
+    /// Officials represented, per ceremony (from the kept statements).
+    represented: HashSet<(CeremonyId, SubjectId)>,
+    /// Each campaign's pledge text hash.
+    campaigns: HashMap<CampaignId, Sha256Hash>,
+    /// The entry of each official's one signature in a campaign.
+    campaign_signed: HashMap<(CampaignId, SubjectId), u64>,
+    /// Units whose recap a head signed, per campaign.
+    recaps: HashSet<(CampaignId, OpdCode)>,
 }
 
 impl Default for Auditor {
@@ -99,6 +129,12 @@ impl Default for Auditor {
             assigned: HashSet::new(),
             signed: HashSet::new(),
             erased: HashSet::new(),
+            representation_allowed: HashSet::new(),
+            representatives: HashSet::new(),
+            represented: HashSet::new(),
+            campaigns: HashMap::new(),
+            campaign_signed: HashMap::new(),
+            recaps: HashSet::new(),
         }
     }
 }
@@ -252,6 +288,7 @@ impl Auditor {
                     .get(ceremony)
                     .ok_or_else(|| format!("signs ceremony {ceremony}, which was never opened"))?;
                 let pledge_sha256 = record.pledge_sha256;
+                let campaign = record.campaign;
                 match (mode, &record.phase) {
                     (SigningMode::Ceremony, Phase::Open) => {
                         if !self.attended.contains(&(*ceremony, *subject)) {
@@ -296,6 +333,15 @@ impl Auditor {
                         "subject {subject} signs ceremony {ceremony} a second time"
                     ));
                 }
+                if let Some(campaign) = campaign
+                    && let Some(first) = self
+                        .campaign_signed
+                        .insert((campaign, *subject), entry.index)
+                {
+                    return Err(format!(
+                        "subject {subject} signs a second time in campaign {campaign} (first signature at entry {first}): an official signs once per campaign"
+                    ));
+                }
                 match side_document(statement_sha256) {
                     None => self.summary.statements_erased += 1,
                     Some(bytes) => {
@@ -336,6 +382,7 @@ impl Auditor {
                 ceremony,
                 pledge,
                 pledge_sha256,
+                campaign,
                 ..
             } => {
                 if self.pledges.get(pledge) != Some(pledge_sha256) {
@@ -343,9 +390,25 @@ impl Auditor {
                         "opens with pledge {pledge} and hash {pledge_sha256}, which is not a published pledge text"
                     ));
                 }
+                if let Some(campaign) = campaign {
+                    match self.campaigns.get(campaign) {
+                        None => {
+                            return Err(format!(
+                                "opens ceremony {ceremony} in campaign {campaign}, which was never created"
+                            ));
+                        }
+                        Some(hash) if hash != pledge_sha256 => {
+                            return Err(format!(
+                                "opens ceremony {ceremony} in campaign {campaign} with another pledge text than the campaign's"
+                            ));
+                        }
+                        Some(_) => {}
+                    }
+                }
                 let fresh = CeremonyRecord {
                     pledge_sha256: *pledge_sha256,
                     phase: Phase::Open,
+                    campaign: *campaign,
                 };
                 if self.ceremonies.insert(*ceremony, fresh).is_some() {
                     return Err(format!("ceremony {ceremony} is opened a second time"));
@@ -386,6 +449,13 @@ impl Auditor {
             EntryBody::MandiriAssigned {
                 ceremony, subject, ..
             } => {
+                if let Some(campaign) = self.ceremonies.get(ceremony).and_then(|c| c.campaign)
+                    && let Some(first) = self.campaign_signed.get(&(campaign, *subject))
+                {
+                    return Err(format!(
+                        "assigns mandiri to subject {subject}, who already signed in campaign {campaign} (entry {first})"
+                    ));
+                }
                 let Some(CeremonyRecord {
                     phase: Phase::Closed { awaiting },
                     ..
@@ -409,6 +479,109 @@ impl Auditor {
                     ));
                 }
             }
+            EntryBody::RepresentationAllowed { ceremony } => {
+                if !matches!(
+                    self.ceremonies.get(ceremony).map(|c| &c.phase),
+                    Some(Phase::Open)
+                ) {
+                    return Err(format!(
+                        "allows representation in ceremony {ceremony}, which is not open"
+                    ));
+                }
+                if !self.representation_allowed.insert(*ceremony) {
+                    return Err(format!(
+                        "allows representation in ceremony {ceremony} a second time"
+                    ));
+                }
+            }
+            EntryBody::RepresentationSigned { .. } => {
+                self.check_representation(entry, side_document)?;
+            }
+            EntryBody::CampaignCreated {
+                campaign,
+                pledge,
+                pledge_sha256,
+                ..
+            } => {
+                if self.pledges.get(pledge) != Some(pledge_sha256) {
+                    return Err(format!(
+                        "creates campaign {campaign} with pledge {pledge} and hash {pledge_sha256}, which is not a published pledge text"
+                    ));
+                }
+                if self.campaigns.insert(*campaign, *pledge_sha256).is_some() {
+                    return Err(format!("campaign {campaign} is created a second time"));
+                }
+                self.summary.campaigns += 1;
+            }
+            EntryBody::RecapSigned {
+                campaign,
+                opd,
+                subject,
+                statement_sha256,
+                fingerprint,
+                signature,
+            } => {
+                if !self.campaigns.contains_key(campaign) {
+                    return Err(format!(
+                        "a recap for campaign {campaign}, which was never created"
+                    ));
+                }
+                let record = self.keys.get(fingerprint).ok_or_else(|| {
+                    format!("recap signed by key {fingerprint}, which was never enrolled")
+                })?;
+                if record.revoked || record.subject != *subject {
+                    return Err(format!(
+                        "recap signed by key {fingerprint}, which is not the active key of subject {subject}"
+                    ));
+                }
+                if !self.recaps.insert((*campaign, opd.clone())) {
+                    return Err(format!(
+                        "a second recap of OPD {opd} for campaign {campaign}"
+                    ));
+                }
+                let key = record.key;
+                match side_document(statement_sha256) {
+                    None => self.summary.recaps_erased += 1,
+                    Some(bytes) => {
+                        if Sha256Hash::of(&bytes) != *statement_sha256 {
+                            return Err("the kept recap does not match its hash".into());
+                        }
+                        let text = std::str::from_utf8(&bytes)
+                            .map_err(|_| "the kept recap is not UTF-8".to_string())?;
+                        let recap = RecapStatement::parse(text).map_err(|e| e.to_string())?;
+                        if recap.campaign != *campaign
+                            || recap.opd != *opd
+                            || recap.head_subject != *subject
+                            || recap.time > entry.time
+                        {
+                            return Err(
+                                "the recap names another campaign, OPD or head than the entry, or a later time"
+                                    .into(),
+                            );
+                        }
+                        if !key.verify_strict(&bytes, signature) {
+                            return Err(
+                                "the head's signature does not verify over the recap".into()
+                            );
+                        }
+                        if let Some(list) = side_document(&recap.list_sha256) {
+                            if Sha256Hash::of(&list) != recap.list_sha256 {
+                                return Err("the kept recap list does not match its hash".into());
+                            }
+                            let counted = std::str::from_utf8(&list)
+                                .map_err(|_| "the kept recap list is not UTF-8".to_string())
+                                .and_then(count_recap_list)?;
+                            if counted != recap.counts {
+                                return Err(
+                                    "the kept recap list does not give the counts its recap states"
+                                        .into(),
+                                );
+                            }
+                        }
+                        self.summary.recaps_verified += 1;
+                    }
+                }
+            }
             EntryBody::PersonErased {
                 subject,
                 documents_erased,
@@ -420,6 +593,109 @@ impl Auditor {
                 self.summary.documents_erased += documents_erased;
             }
         }
+        Ok(())
+    }
+
+    /// `representation.signed` (FORMATS §18, rule 15): the ceremony allows
+    /// representation and is open; the key is enrolled for the representative and not
+    /// revoked; the representative signed their own pledge in this ceremony before; one
+    /// representation per representative and ceremony; and, if the statement is kept,
+    /// it is the canonical document the entry names, its signature verifies strictly,
+    /// its list gives the entry's count and digest, and nobody on it is represented
+    /// twice in the ceremony, is the representative, or was erased.
+    fn check_representation(
+        &mut self,
+        entry: &Entry,
+        side_document: &mut dyn FnMut(&Sha256Hash) -> Option<Vec<u8>>,
+    ) -> Result<(), String> {
+        let EntryBody::RepresentationSigned {
+            ceremony,
+            subject,
+            represented,
+            represented_sha256,
+            statement_sha256,
+            fingerprint,
+            signature,
+        } = &entry.body
+        else {
+            return Ok(());
+        };
+        let record = self
+            .ceremonies
+            .get(ceremony)
+            .filter(|c| matches!(c.phase, Phase::Open))
+            .ok_or_else(|| format!("a representation in ceremony {ceremony}, which is not open"))?;
+        let pledge_sha256 = record.pledge_sha256;
+        if !self.representation_allowed.contains(ceremony) {
+            return Err(format!(
+                "a representation in ceremony {ceremony}, which does not allow representation"
+            ));
+        }
+        let key = self.keys.get(fingerprint).ok_or_else(|| {
+            format!("representation signed by key {fingerprint}, which was never enrolled")
+        })?;
+        if key.revoked || key.subject != *subject {
+            return Err(format!(
+                "representation signed by key {fingerprint}, which is not the active key of subject {subject}"
+            ));
+        }
+        let key = key.key;
+        if !self.signed.contains(&(*ceremony, *subject)) {
+            return Err(format!(
+                "representative {subject} signs for others in ceremony {ceremony} before signing their own pledge there"
+            ));
+        }
+        if !self.representatives.insert((*ceremony, *subject)) {
+            return Err(format!(
+                "representative {subject} signs a second representation in ceremony {ceremony}"
+            ));
+        }
+        let Some(bytes) = side_document(statement_sha256) else {
+            self.summary.representations_erased += 1;
+            return Ok(());
+        };
+        if Sha256Hash::of(&bytes) != *statement_sha256 {
+            return Err("the kept representation statement does not match its hash".into());
+        }
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|_| "the kept representation statement is not UTF-8".to_string())?;
+        let statement = RepresentationStatement::parse(text).map_err(|e| e.to_string())?;
+        if statement.subject != *subject
+            || statement.ceremony != *ceremony
+            || statement.pledge_sha256 != pledge_sha256
+            || statement.time > entry.time
+        {
+            return Err(
+                "the representation statement names another representative, ceremony or pledge than the entry, or a later time"
+                    .into(),
+            );
+        }
+        if statement.represented.len() as u64 != *represented
+            || statement.represented_sha256() != *represented_sha256
+        {
+            return Err(
+                "the representation statement lists other officials than the entry's count and represented-sha256"
+                    .into(),
+            );
+        }
+        if !key.verify_strict(&bytes, signature) {
+            return Err("the representation signature does not verify over its statement".into());
+        }
+        for r in &statement.represented {
+            if self.erased.contains(&r.subject) {
+                return Err(format!(
+                    "represents subject {}, whose personal data was erased earlier",
+                    r.subject
+                ));
+            }
+            if !self.represented.insert((*ceremony, r.subject)) {
+                return Err(format!(
+                    "subject {} is represented twice in ceremony {ceremony}",
+                    r.subject
+                ));
+            }
+        }
+        self.summary.representations_verified += 1;
         Ok(())
     }
 
@@ -573,6 +849,78 @@ mod tests {
     }
 
     /// A ceremony season in entries, with `edit` applied to the list of bodies first.
+    /// The season of [`season`] inside a campaign, then a second ceremony of the same
+    /// campaign in which subject a (who signed in the first) signs again.
+    fn campaign_season(second_campaign: Option<u64>) -> Result<AuditSummary, AuditFailure> {
+        use crate::domain::entry::AttendanceMethod;
+        season(|b| {
+            let campaign = CampaignId::new(1).unwrap();
+            let EntryBody::PledgeSigned {
+                subject,
+                fingerprint,
+                signature,
+                ..
+            } = b[4].clone()
+            else {
+                panic!("entry 4 signs")
+            };
+            if let EntryBody::CeremonyOpened { campaign: c, .. } = &mut b[2] {
+                *c = Some(campaign);
+            }
+            b.insert(
+                2,
+                EntryBody::CampaignCreated {
+                    campaign,
+                    title: "Pilkada Serentak 2024".into(),
+                    pledge: PledgeId::new(1).unwrap(),
+                    pledge_sha256: Sha256Hash::of(b"pledge text"),
+                },
+            );
+            let second = CeremonyId::new(2).unwrap();
+            b.push(EntryBody::CeremonyOpened {
+                ceremony: second,
+                pledge: PledgeId::new(1).unwrap(),
+                pledge_sha256: Sha256Hash::of(b"pledge text"),
+                invited: 1,
+                invitees_sha256: Sha256Hash::of(b"i2"),
+                campaign: second_campaign.and_then(CampaignId::new),
+            });
+            b.push(EntryBody::AttendanceRecorded {
+                ceremony: second,
+                subject,
+                method: AttendanceMethod::Desk,
+            });
+            b.push(EntryBody::PledgeSigned {
+                ceremony: second,
+                subject,
+                mode: SigningMode::Ceremony,
+                statement_sha256: Sha256Hash::of(b"s2"),
+                fingerprint,
+                signature,
+            });
+        })
+    }
+
+    #[test]
+    fn a_second_signature_in_one_campaign_is_refused_and_named_by_its_index() {
+        let failure = campaign_season(Some(1)).unwrap_err();
+        assert_eq!(failure.index, 10, "{failure}");
+        assert!(
+            failure.problem.contains("second time in campaign 1")
+                && failure.problem.contains("first signature at entry 5"),
+            "{failure}"
+        );
+        let outside = campaign_season(None).expect("a ceremony outside the campaign");
+        assert_eq!(outside.campaigns, 1);
+    }
+
+    #[test]
+    fn a_campaign_ceremony_needs_a_created_campaign() {
+        let failure = campaign_season(Some(7)).unwrap_err();
+        assert_eq!(failure.index, 8, "{failure}");
+        assert!(failure.problem.contains("never created"), "{failure}");
+    }
+
     fn season(edit: impl FnOnce(&mut Vec<EntryBody>)) -> Result<AuditSummary, AuditFailure> {
         use crate::domain::entry::AttendanceMethod;
         let signer = SigningKey::from_bytes(&[3; 32]);
@@ -604,6 +952,7 @@ mod tests {
                 pledge_sha256: text,
                 invited: 2,
                 invitees_sha256: Sha256Hash::of(b"i"),
+                campaign: None,
             },
             EntryBody::AttendanceRecorded {
                 ceremony,

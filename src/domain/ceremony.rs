@@ -110,6 +110,9 @@ pub struct InviteeFacts {
     pub checked_in: bool,
     pub signature: Option<(SigningMode, DateTime<Utc>)>,
     pub mandiri_due: Option<DateTime<Utc>>,
+    /// A representative signed a representation that lists this invitee (perwakilan).
+    /// Their own signature, if they make one, still counts as theirs.
+    pub represented: bool,
 }
 
 /// In which mode an official may sign now, or why not. `facts` is None for an official
@@ -146,6 +149,9 @@ pub enum InviteeStatus {
     MandiriSigned,
     MandiriLate,
     MandiriOverdue,
+    /// Not signed personally, but listed in a representation a representative signed
+    /// ("diwakili oleh …"). Not routed to ikrar mandiri at closing.
+    Represented,
 }
 
 impl InviteeStatus {
@@ -158,6 +164,7 @@ impl InviteeStatus {
             InviteeStatus::MandiriSigned => "mandiri-signed",
             InviteeStatus::MandiriLate => "mandiri-late",
             InviteeStatus::MandiriOverdue => "mandiri-overdue",
+            InviteeStatus::Represented => "represented",
         }
     }
 
@@ -176,6 +183,7 @@ pub fn invitee_status(facts: &InviteeFacts, now: DateTime<Utc>) -> InviteeStatus
             InviteeStatus::MandiriLate
         }
         (Some((SigningMode::Mandiri, _)), _) => InviteeStatus::MandiriSigned,
+        (None, _) if facts.represented => InviteeStatus::Represented,
         (None, Some(due)) if now > due => InviteeStatus::MandiriOverdue,
         (None, Some(_)) => InviteeStatus::MandiriPending,
         (None, None) if facts.checked_in => InviteeStatus::AttendedUnsigned,
@@ -201,6 +209,9 @@ pub struct OpdTally {
     pub overdue: u64,
     /// Mandiri signatures made after the due date (also counted in signed_mandiri).
     pub late: u64,
+    /// Represented by a representative's signed representation, without a signature
+    /// of their own: neither signed nor pending.
+    pub represented: u64,
 }
 
 impl OpdTally {
@@ -215,6 +226,7 @@ impl OpdTally {
                 self.late += 1;
             }
             InviteeStatus::MandiriOverdue => self.overdue += 1,
+            InviteeStatus::Represented => self.represented += 1,
             InviteeStatus::Absent
             | InviteeStatus::AttendedUnsigned
             | InviteeStatus::MandiriPending => self.pending += 1,
@@ -315,6 +327,24 @@ mod tests {
     }
 
     #[test]
+    fn a_represented_invitee_is_represented_until_they_sign_themselves() {
+        let now = at(7);
+        let mut f = InviteeFacts {
+            represented: true,
+            ..Default::default()
+        };
+        assert_eq!(invitee_status(&f, now), InviteeStatus::Represented);
+        assert!(!InviteeStatus::Represented.is_signed());
+        f.checked_in = true;
+        assert_eq!(invitee_status(&f, now), InviteeStatus::Represented);
+        let mut tally = OpdTally::default();
+        tally.add(&f, invitee_status(&f, now));
+        assert_eq!((tally.represented, tally.pending), (1, 0));
+        f.signature = Some((SigningMode::Ceremony, at(7)));
+        assert_eq!(invitee_status(&f, now), InviteeStatus::Signed);
+    }
+
+    #[test]
     fn tally_counts_each_invitee_once_in_the_signed_pending_overdue_split() {
         let now = at(20);
         let cases = [
@@ -323,16 +353,19 @@ mod tests {
                 checked_in: true,
                 signature: Some((SigningMode::Ceremony, at(7))),
                 mandiri_due: None,
+                represented: false,
             },
             InviteeFacts {
                 checked_in: false,
                 signature: Some((SigningMode::Mandiri, at(15))),
                 mandiri_due: Some(at(14)),
+                represented: false,
             },
             InviteeFacts {
                 checked_in: true,
                 signature: None,
                 mandiri_due: Some(at(14)),
+                represented: false,
             },
         ];
         let mut tally = OpdTally::default();
@@ -349,6 +382,7 @@ mod tests {
                 pending: 1,
                 overdue: 1,
                 late: 1,
+                represented: 0,
             }
         );
     }

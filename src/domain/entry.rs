@@ -19,7 +19,8 @@
 use chrono::{DateTime, Utc};
 
 use super::crypto::{KeyFingerprint, PublicKey, Sha256Hash, Signature};
-use super::ids::{CeremonyId, PledgeId, SubjectId};
+use super::identifier::OpdCode;
+use super::ids::{CampaignId, CeremonyId, PledgeId, SubjectId};
 use super::record::{RecordError, RecordReader, RecordWriter, format_time, parse_time};
 
 pub const ENTRY_HEADER: &str = "pakta/entry/v1";
@@ -102,13 +103,16 @@ pub enum EntryBody {
         text_sha256: Sha256Hash,
     },
     /// `ceremony.opened`: ceremony, pledge, pledge-sha256, invited (count),
-    /// invitees-sha256 (see [`invitees_digest`]).
+    /// invitees-sha256 (see [`invitees_digest`]), then `campaign` only for a ceremony of
+    /// a campaign (FORMATS §7.4.1): entries of ceremonies outside campaigns keep exactly
+    /// the bytes they always had.
     CeremonyOpened {
         ceremony: CeremonyId,
         pledge: PledgeId,
         pledge_sha256: Sha256Hash,
         invited: u64,
         invitees_sha256: Sha256Hash,
+        campaign: Option<CampaignId>,
     },
     /// `attendance.recorded`: ceremony, subject, method.
     AttendanceRecorded {
@@ -136,6 +140,44 @@ pub enum EntryBody {
         ceremony: CeremonyId,
         subject: SubjectId,
         due: DateTime<Utc>,
+    },
+    /// `campaign.created`: campaign, title, pledge, pledge-sha256. A campaign (one
+    /// election, e.g. "Pilkada Serentak 2024") has one pledge text and several
+    /// ceremonies; an official signs once per campaign.
+    CampaignCreated {
+        campaign: CampaignId,
+        title: String,
+        pledge: PledgeId,
+        pledge_sha256: Sha256Hash,
+    },
+    /// `recap.signed`: campaign, opd, subject (the head of the OPD), statement-sha256
+    /// (of the `pakta/rekap/v1` recap statement, kept beside the log), fingerprint,
+    /// signature (by the head's key over that statement).
+    RecapSigned {
+        campaign: CampaignId,
+        opd: OpdCode,
+        subject: SubjectId,
+        statement_sha256: Sha256Hash,
+        fingerprint: KeyFingerprint,
+        signature: Signature,
+    },
+    /// `representation.allowed`: ceremony. The instansi allows representatives
+    /// (perwakilan) in this ceremony; appended right after its `ceremony.opened`
+    /// (FORMATS §7.12).
+    RepresentationAllowed { ceremony: CeremonyId },
+    /// `representation.signed`: ceremony, subject (the representative), represented
+    /// (count), represented-sha256 (see
+    /// [`represented_digest`](super::representation::represented_digest)),
+    /// statement-sha256 (of the `pakta/perwakilan/v1` statement, kept beside the log),
+    /// fingerprint, signature (FORMATS §7.12).
+    RepresentationSigned {
+        ceremony: CeremonyId,
+        subject: SubjectId,
+        represented: u64,
+        represented_sha256: Sha256Hash,
+        statement_sha256: Sha256Hash,
+        fingerprint: KeyFingerprint,
+        signature: Signature,
     },
     /// `person.erased`: subject, documents-erased (count). The person's roster data and
     /// the documents kept beside the log (signed statements, enrollment messages) were
@@ -177,7 +219,11 @@ impl EntryBody {
             | EntryBody::AttendanceRecorded { subject, .. }
             | EntryBody::PledgeSigned { subject, .. }
             | EntryBody::MandiriAssigned { subject, .. }
+            | EntryBody::RecapSigned { subject, .. }
+            | EntryBody::RepresentationSigned { subject, .. }
             | EntryBody::PersonErased { subject, .. } => Some(*subject),
+            EntryBody::RepresentationAllowed { .. } => None,
+            EntryBody::CampaignCreated { .. } => None,
             EntryBody::PledgePublished { .. }
             | EntryBody::CeremonyOpened { .. }
             | EntryBody::CeremonyClosed { .. } => None,
@@ -195,6 +241,10 @@ impl EntryBody {
             EntryBody::CeremonyClosed { .. } => "ceremony.closed",
             EntryBody::MandiriAssigned { .. } => "mandiri.assigned",
             EntryBody::PersonErased { .. } => "person.erased",
+            EntryBody::CampaignCreated { .. } => "campaign.created",
+            EntryBody::RecapSigned { .. } => "recap.signed",
+            EntryBody::RepresentationAllowed { .. } => "representation.allowed",
+            EntryBody::RepresentationSigned { .. } => "representation.signed",
         }
     }
 }
@@ -260,12 +310,19 @@ impl Entry {
                 pledge_sha256,
                 invited,
                 invitees_sha256,
-            } => w
-                .field("ceremony", ceremony.to_string())
-                .field("pledge", pledge.to_string())
-                .field("pledge-sha256", pledge_sha256.to_hex())
-                .field("invited", invited.to_string())
-                .field("invitees-sha256", invitees_sha256.to_hex()),
+                campaign,
+            } => {
+                let w = w
+                    .field("ceremony", ceremony.to_string())
+                    .field("pledge", pledge.to_string())
+                    .field("pledge-sha256", pledge_sha256.to_hex())
+                    .field("invited", invited.to_string())
+                    .field("invitees-sha256", invitees_sha256.to_hex());
+                match campaign {
+                    Some(campaign) => w.field("campaign", campaign.to_string()),
+                    None => w,
+                }
+            }
             EntryBody::AttendanceRecorded {
                 ceremony,
                 subject,
@@ -310,6 +367,49 @@ impl Entry {
             } => w
                 .field("subject", subject.to_hex())
                 .field("documents-erased", documents_erased.to_string()),
+            EntryBody::RepresentationAllowed { ceremony } => {
+                w.field("ceremony", ceremony.to_string())
+            }
+            EntryBody::RepresentationSigned {
+                ceremony,
+                subject,
+                represented,
+                represented_sha256,
+                statement_sha256,
+                fingerprint,
+                signature,
+            } => w
+                .field("ceremony", ceremony.to_string())
+                .field("subject", subject.to_hex())
+                .field("represented", represented.to_string())
+                .field("represented-sha256", represented_sha256.to_hex())
+                .field("statement-sha256", statement_sha256.to_hex())
+                .field("fingerprint", fingerprint.to_hex())
+                .field("signature", signature.to_base64()),
+            EntryBody::CampaignCreated {
+                campaign,
+                title,
+                pledge,
+                pledge_sha256,
+            } => w
+                .field("campaign", campaign.to_string())
+                .field("title", title)
+                .field("pledge", pledge.to_string())
+                .field("pledge-sha256", pledge_sha256.to_hex()),
+            EntryBody::RecapSigned {
+                campaign,
+                opd,
+                subject,
+                statement_sha256,
+                fingerprint,
+                signature,
+            } => w
+                .field("campaign", campaign.to_string())
+                .field("opd", opd.as_str())
+                .field("subject", subject.to_hex())
+                .field("statement-sha256", statement_sha256.to_hex())
+                .field("fingerprint", fingerprint.to_hex())
+                .field("signature", signature.to_base64()),
         };
         w.finish().into_bytes()
     }
@@ -364,6 +464,11 @@ impl Entry {
                 pledge_sha256: hash(&mut r, "pledge-sha256")?,
                 invited: r.parse("invited", parse_u64)?,
                 invitees_sha256: hash(&mut r, "invitees-sha256")?,
+                campaign: if r.at_end() {
+                    None
+                } else {
+                    Some(r.parse("campaign", CampaignId::parse)?)
+                },
             },
             "attendance.recorded" => EntryBody::AttendanceRecorded {
                 ceremony: ceremony(&mut r)?,
@@ -391,6 +496,32 @@ impl Entry {
             "person.erased" => EntryBody::PersonErased {
                 subject: subject(&mut r)?,
                 documents_erased: r.parse("documents-erased", parse_u64)?,
+            },
+            "campaign.created" => EntryBody::CampaignCreated {
+                campaign: r.parse("campaign", CampaignId::parse)?,
+                title: r.text("title")?,
+                pledge: r.parse("pledge", PledgeId::parse)?,
+                pledge_sha256: hash(&mut r, "pledge-sha256")?,
+            },
+            "recap.signed" => EntryBody::RecapSigned {
+                campaign: r.parse("campaign", CampaignId::parse)?,
+                opd: r.parse("opd", OpdCode::parse)?,
+                subject: subject(&mut r)?,
+                statement_sha256: hash(&mut r, "statement-sha256")?,
+                fingerprint: r.parse("fingerprint", KeyFingerprint::parse)?,
+                signature: r.parse("signature", |t| Signature::from_base64("signature", t))?,
+            },
+            "representation.allowed" => EntryBody::RepresentationAllowed {
+                ceremony: ceremony(&mut r)?,
+            },
+            "representation.signed" => EntryBody::RepresentationSigned {
+                ceremony: ceremony(&mut r)?,
+                subject: subject(&mut r)?,
+                represented: r.parse("represented", parse_u64)?,
+                represented_sha256: hash(&mut r, "represented-sha256")?,
+                statement_sha256: hash(&mut r, "statement-sha256")?,
+                fingerprint: r.parse("fingerprint", KeyFingerprint::parse)?,
+                signature: r.parse("signature", |t| Signature::from_base64("signature", t))?,
             },
             other => return Err(EntryError::UnknownKind(other.to_string())),
         };
@@ -483,6 +614,7 @@ mod tests {
                 pledge_sha256: h,
                 invited: 40,
                 invitees_sha256: h,
+                campaign: None,
             },
             EntryBody::AttendanceRecorded {
                 ceremony,
@@ -506,6 +638,28 @@ mod tests {
                 ceremony,
                 subject,
                 due: t("2024-10-14T16:59:59Z"),
+            },
+            EntryBody::CeremonyOpened {
+                ceremony,
+                pledge: PledgeId::new(1).unwrap(),
+                pledge_sha256: h,
+                invited: 40,
+                invitees_sha256: h,
+                campaign: CampaignId::new(2),
+            },
+            EntryBody::CampaignCreated {
+                campaign: CampaignId::new(2).unwrap(),
+                title: "Pilkada Serentak 2024".into(),
+                pledge: PledgeId::new(1).unwrap(),
+                pledge_sha256: h,
+            },
+            EntryBody::RecapSigned {
+                campaign: CampaignId::new(2).unwrap(),
+                opd: OpdCode::parse("DISDIK").unwrap(),
+                subject,
+                statement_sha256: h,
+                fingerprint: key.fingerprint(),
+                signature: sig,
             },
         ]
     }

@@ -92,6 +92,7 @@ macro_rules! numeric_id {
 
 numeric_id!(CeremonyId, "ceremony");
 numeric_id!(PledgeId, "pledge");
+numeric_id!(CampaignId, "campaign");
 
 #[cfg(test)]
 mod tests {

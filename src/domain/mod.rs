@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod campaign;
 pub mod ceremony;
 pub mod crypto;
 pub mod desk;
@@ -12,10 +13,14 @@ pub mod identifier;
 pub mod ids;
 pub mod merkle;
 pub mod note;
+pub mod phone;
 pub mod presence;
+pub mod recap;
 pub mod receipt;
 pub mod record;
+pub mod representation;
 pub mod roster;
+pub mod siasn;
 pub mod signing_protocol;
 pub mod statement;
 pub mod tiles;

@@ -27,6 +27,7 @@ use super::crypto::{PublicKey, Sha256Hash, Signature};
 use super::entry::{Entry, EntryBody};
 use super::merkle::{leaf_hash, verify_inclusion};
 use super::note::{Checkpoint, VerifierKey};
+use super::representation::{REPRESENTATION_TITLE, RepresentationStatement};
 use super::statement::{ENROLL_HEADER, STATEMENT_TITLE, Statement, parse_enrollment_message};
 
 pub const RECEIPT_HEADER: &str = "pakta/receipt/v1";
@@ -168,6 +169,19 @@ impl Receipt {
                 ),
                 Err(e) => check("document", false, e.to_string()),
             }
+        } else if self.document.starts_with(REPRESENTATION_TITLE) {
+            match RepresentationStatement::parse(&self.document) {
+                Ok(r) => check(
+                    "document",
+                    true,
+                    format!(
+                        "Pernyataan perwakilan pakta/perwakilan/v1 untuk upacara {} atas nama {} pegawai.",
+                        r.ceremony,
+                        r.represented.len()
+                    ),
+                ),
+                Err(e) => check("document", false, e.to_string()),
+            }
         } else if self.document.starts_with(ENROLL_HEADER) {
             match parse_enrollment_message(&self.document) {
                 Ok(_) => check("document", true, "Pesan pendaftaran kunci pakta/enroll/v1."),
@@ -205,6 +219,24 @@ impl Receipt {
                         // The entry must say what the statement says, not only hash it.
                         statement.as_ref().is_some_and(|s| {
                             s.ceremony == *ceremony && s.subject == *subject && s.mode == *mode
+                        }) && *statement_sha256 == doc_hash
+                            && *fingerprint == self.key.fingerprint()
+                            && *signature == self.signature
+                    }
+                    EntryBody::RepresentationSigned {
+                        ceremony,
+                        subject,
+                        represented,
+                        represented_sha256,
+                        statement_sha256,
+                        fingerprint,
+                        signature,
+                    } => {
+                        RepresentationStatement::parse(&self.document).is_ok_and(|r| {
+                            r.ceremony == *ceremony
+                                && r.subject == *subject
+                                && r.represented.len() as u64 == *represented
+                                && r.represented_sha256() == *represented_sha256
                         }) && *statement_sha256 == doc_hash
                             && *fingerprint == self.key.fingerprint()
                             && *signature == self.signature

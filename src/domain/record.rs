@@ -170,6 +170,12 @@ impl<'a> RecordReader<'a> {
         self.field(name).map(|(_, v)| v.to_string())
     }
 
+    /// Whether every line has been read: lets a format end with a field that only some
+    /// documents carry (the `campaign` of `ceremony.opened`, FORMATS §7.4.1).
+    pub fn at_end(&self) -> bool {
+        self.lines.clone().next().is_none()
+    }
+
     pub fn end(mut self) -> Result<(), RecordError> {
         match self.lines.next() {
             None => Ok(()),

@@ -66,6 +66,11 @@ pub enum RosterError {
         "Berkas tidak dapat dibaca sebagai CSV mulai baris {line}; simpan ulang dari Excel sebagai \"CSV UTF-8\", lalu unggah kembali."
     )]
     InvalidCsv { line: usize },
+
+    #[error(
+        "Berkas tidak dapat dibaca sebagai .xlsx (rusak, terlindung kata sandi, atau bukan berkas Excel); unduh ulang \"Export Data ASN\" dari SIASN, atau simpan sebagai \"CSV UTF-8\", lalu unggah kembali."
+    )]
+    NotXlsx,
 }
 
 const COL_NIP: &str = "nip";
@@ -168,7 +173,7 @@ pub fn parse_roster(text: &str) -> Result<ParsedRoster, RosterError> {
 /// Indonesian-locale Excel saves "CSV" with semicolons because the comma is
 /// the decimal separator there; a header never legitimately contains either
 /// character, so it is a reliable tell.
-fn detect_delimiter(text: &str) -> u8 {
+pub(crate) fn detect_delimiter(text: &str) -> u8 {
     let header = text
         .lines()
         .find(|line| !line.trim().is_empty())
@@ -182,7 +187,7 @@ fn detect_delimiter(text: &str) -> u8 {
 
 /// Excel exports rows that were merely formatted as ",,,,,,", which are as
 /// empty as a blank line to the clerk.
-fn is_blank(record: &csv::StringRecord) -> bool {
+pub(crate) fn is_blank(record: &csv::StringRecord) -> bool {
     record.iter().all(|field| field.trim().is_empty())
 }
 
@@ -190,14 +195,14 @@ fn is_blank(record: &csv::StringRecord) -> bool {
 /// is taken before the terminators preceding a record are skipped, so it
 /// undercounts after CRLF and blank lines; instead the record's byte offset
 /// is advanced past those terminators and line breaks are counted up to it.
-struct LineTracker<'a> {
+pub(crate) struct LineTracker<'a> {
     bytes: &'a [u8],
     offset: usize,
     line: usize,
 }
 
 impl<'a> LineTracker<'a> {
-    fn new(text: &'a str) -> LineTracker<'a> {
+    pub(crate) fn new(text: &'a str) -> LineTracker<'a> {
         LineTracker {
             bytes: text.as_bytes(),
             offset: 0,
@@ -207,7 +212,7 @@ impl<'a> LineTracker<'a> {
 
     /// Records arrive in file order, so counting resumes where it stopped
     /// and the whole file is scanned once.
-    fn line_of(&mut self, record: &csv::StringRecord) -> usize {
+    pub(crate) fn line_of(&mut self, record: &csv::StringRecord) -> usize {
         let byte = record
             .position()
             .and_then(|p| usize::try_from(p.byte()).ok())
@@ -236,7 +241,7 @@ impl<'a> LineTracker<'a> {
     }
 }
 
-fn csv_error(text: &str, error: csv::Error) -> RosterError {
+pub(crate) fn csv_error(text: &str, error: csv::Error) -> RosterError {
     let line = error
         .position()
         .and_then(|p| usize::try_from(p.byte()).ok())
@@ -390,7 +395,7 @@ impl Columns {
 
 /// Names end up printed on pledge certificates, so stray line breaks from
 /// quoted Excel cells and doubled spaces are collapsed.
-fn collapse_whitespace(value: &str) -> String {
+pub(crate) fn collapse_whitespace(value: &str) -> String {
     value.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -422,7 +427,7 @@ fn is_hidden_in_a_name(c: char) -> bool {
         )
 }
 
-fn refuse_hidden_characters(column: &str, value: &str) -> Result<(), String> {
+pub(crate) fn refuse_hidden_characters(column: &str, value: &str) -> Result<(), String> {
     match value.chars().position(is_hidden_in_a_name) {
         None => Ok(()),
         Some(at) => {

@@ -12,7 +12,7 @@ use crate::app::{
     App, Caller, EnrollmentRequest, NewCeremony, PageRequest, PresenceCheckIn, SignatureRequest,
     StatementRequestBody, Submitted, TokenRequest,
 };
-use crate::domain::ids::CeremonyId;
+use crate::domain::ids::{CampaignId, CeremonyId};
 use crate::error::{Error, ErrorKind, Result};
 
 type Data = web::Data<App>;
@@ -48,21 +48,71 @@ pub async fn import_officials(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    if !content_type.starts_with("text/csv") {
+    if !is_spreadsheet(content_type) {
         return Err(Error::bad_request(
             "unsupported_content_type",
-            "Kirim data pegawai sebagai CSV dengan header 'Content-Type: text/csv'.",
+            "Kirim data pegawai sebagai CSV dengan header 'Content-Type: text/csv', atau berkas Excel SIASN dengan 'Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'.",
         ));
     }
     let csv = read_body(&mut body, CSV_LIMIT, || {
         format!(
-            "Berkas CSV lebih dari {} MiB; bagi per OPD lalu impor bertahap.",
+            "Berkas lebih dari {} MiB; bagi per OPD lalu impor bertahap.",
             CSV_LIMIT >> 20
         )
     })
     .await?;
     let report = app.import_roster(&who, &csv).await?;
     Ok(HttpResponse::Ok().json(report))
+}
+
+/// The media type of an .xlsx workbook, as browsers and curl send it.
+const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// A CSV or an .xlsx upload (the roster, the SIASN units).
+fn is_spreadsheet(content_type: &str) -> bool {
+    content_type.starts_with("text/csv") || content_type.starts_with(XLSX_TYPE)
+}
+
+/// `POST /api/units/import`: the SIASN unit tree or a unit→OPD file, as CSV or .xlsx.
+pub async fn import_units(
+    app: Data,
+    req: HttpRequest,
+    mut body: web::Payload,
+) -> Result<HttpResponse> {
+    let who = caller(&app, &req).await?;
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !is_spreadsheet(content_type) {
+        return Err(Error::bad_request(
+            "unsupported_content_type",
+            "Kirim data unit sebagai CSV ('Content-Type: text/csv') atau .xlsx ('Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').",
+        ));
+    }
+    let bytes = read_body(&mut body, CSV_LIMIT, || {
+        format!("Berkas unit lebih dari {} MiB.", CSV_LIMIT >> 20)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(app.import_units(&who, &bytes).await?))
+}
+
+/// `GET /api/units/unmapped`.
+pub async fn unmapped_units(app: Data, req: HttpRequest) -> Result<HttpResponse> {
+    let who = caller(&app, &req).await?;
+    Ok(HttpResponse::Ok().json(app.unmapped_units(&who).await?))
+}
+
+/// `PUT /api/units/{id}` with `{"opd_code", "opd_name"?}`.
+pub async fn assign_unit(
+    app: Data,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: web::Json<crate::app::UnitAssignment>,
+) -> Result<HttpResponse> {
+    let who = caller(&app, &req).await?;
+    Ok(HttpResponse::Ok().json(app.assign_unit(&who, &id, body.into_inner()).await?))
 }
 
 /// Reads a whole request body of at most `limit` bytes; a larger one is refused with
@@ -302,8 +352,12 @@ pub async fn open_ceremony(
     id: web::Path<String>,
 ) -> Result<HttpResponse> {
     let who = caller(&app, &req).await?;
-    let invited = app.open_ceremony(&who, ceremony_id(&id)?).await?;
-    Ok(HttpResponse::Ok().json(json!({ "state": "open", "invited": invited })))
+    let opened = app.open_ceremony_counted(&who, ceremony_id(&id)?).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "state": "open",
+        "invited": opened.invited,
+        "excluded_already_signed": opened.excluded_already_signed,
+    })))
 }
 
 #[derive(Deserialize)]
@@ -438,10 +492,23 @@ pub async fn unsigned(
     let as_csv = match q.format.as_deref() {
         None | Some("json") => false,
         Some("csv") => true,
+        Some("wa-csv") => {
+            let id = ceremony_id(&id)?;
+            return Ok(HttpResponse::Ok()
+                .content_type("text/csv; charset=utf-8")
+                .insert_header((
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"pengingat-whatsapp-upacara-{id}.csv\""),
+                ))
+                .body(
+                    app.unsigned_wa_csv(&who, &base_url(&req), id, q.opd)
+                        .await?,
+                ));
+        }
         Some(other) => {
             return Err(Error::bad_request(
                 "invalid_format",
-                format!("format '{other}' tidak dikenal; gunakan json atau csv."),
+                format!("format '{other}' tidak dikenal; gunakan json, csv, atau wa-csv."),
             ));
         }
     };
@@ -451,7 +518,7 @@ pub async fn unsigned(
             limit: q.limit,
             after: q.after,
         };
-        let page = app.unsigned(&who, id, q.opd, page).await?;
+        let page = app.unsigned(&who, &base_url(&req), id, q.opd, page).await?;
         return Ok(HttpResponse::Ok().json(json!({ "opds": page.items, "next": page.next })));
     }
     // Sent chunked as it is read. A read that fails midway ends the stream with an
@@ -630,4 +697,266 @@ pub async fn qr_svg(q: web::Query<QrQuery>) -> Result<HttpResponse> {
         .content_type("image/svg+xml")
         .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
         .body(svg))
+}
+
+/// A PDF document, offered as a download under `filename`.
+fn pdf(bytes: Vec<u8>, filename: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(bytes)
+}
+
+/// `GET /api/ceremonies/{id}/report.pdf`: optionally one OPD.
+#[derive(Deserialize)]
+pub struct ReportPdfQuery {
+    opd: Option<String>,
+}
+
+pub async fn report_pdf(
+    app: Data,
+    req: HttpRequest,
+    id: web::Path<String>,
+    q: web::Query<ReportPdfQuery>,
+) -> Result<HttpResponse> {
+    let who = caller(&app, &req).await?;
+    let id = ceremony_id(&id)?;
+    let bytes = app.report_pdf(&who, id, q.into_inner().opd).await?;
+    Ok(pdf(bytes, &format!("laporan-upacara-{id}.pdf")))
+}
+
+pub async fn berita_acara_pdf(
+    app: Data,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse> {
+    let who = caller(&app, &req).await?;
+    let id = ceremony_id(&id)?;
+    let bytes = app.berita_acara_pdf(&who, id).await?;
+    Ok(pdf(bytes, &format!("berita-acara-upacara-{id}.pdf")))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptPdfBody {
+    receipt: String,
+}
+
+/// The address the caller reached this registry at, as a page's `location.origin`: the
+/// `Origin` a browser sends with the page's request, else the scheme and host the
+/// request came with (through a proxy, as its `Forwarded` headers say).
+fn base_url(req: &HttpRequest) -> String {
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+    };
+    let origin = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .filter(|o| {
+            o.strip_prefix("https://")
+                .or_else(|| o.strip_prefix("http://"))
+                .is_some_and(plain)
+        });
+    if let Some(origin) = origin {
+        return origin.to_string();
+    }
+    let info = req.connection_info();
+    let scheme = if info.scheme() == "https" {
+        "https"
+    } else {
+        "http"
+    };
+    let host = Some(info.host())
+        .filter(|h| plain(h))
+        .unwrap_or("localhost");
+    format!("{scheme}://{host}")
+}
+
+/// `POST /api/receipts/pdf`: the official's signed pakta, from the receipt they hold.
+pub async fn receipt_pdf(
+    app: Data,
+    req: HttpRequest,
+    body: web::Json<ReceiptPdfBody>,
+) -> Result<HttpResponse> {
+    let bytes = app
+        .receipt_pdf(body.into_inner().receipt, &base_url(&req))
+        .await?;
+    Ok(pdf(bytes, "tanda-terima-pakta.pdf"))
+}
+
+/// `POST /api/ceremonies/{id}/representatives` (admin): names a representative and
+/// whom they represent.
+pub async fn name_representative(
+    app: Data,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: web::Json<crate::app::NamingRequest>,
+) -> Result<HttpResponse> {
+    let who = caller(&app, &req).await?;
+    let named = app
+        .name_representative(&who, ceremony_id(&id)?, body.into_inner())
+        .await?;
+    Ok(HttpResponse::Created().json(named))
+}
+
+#[derive(Deserialize)]
+pub struct RepresentativesQuery {
+    opd: Option<String>,
+}
+
+/// `GET /api/ceremonies/{id}/representatives?opd=CODE`: who represents whom (names,
+/// recorded in the access log).
+pub async fn list_representatives(
+    app: Data,
+    req: HttpRequest,
+    id: web::Path<String>,
+    q: web::Query<RepresentativesQuery>,
+) -> Result<HttpResponse> {
+    let who = caller(&app, &req).await?;
+    let list = app
+        .representatives(&who, ceremony_id(&id)?, q.into_inner().opd)
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(json!({ "representatives": list })))
+}
+
+/// `POST /api/ceremonies/{id}/representation-statement`: the representative's signed
+/// request in, their representation statement out.
+pub async fn issue_representation(
+    app: Data,
+    id: web::Path<String>,
+    body: web::Json<crate::app::RepresentationRequestBody>,
+) -> Result<HttpResponse> {
+    let issued = app
+        .issue_representation(ceremony_id(&id)?, body.into_inner())
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(issued))
+}
+
+/// `POST /api/representations`: 201 for a representation appended now, 200 with the
+/// original receipt for one accepted before.
+pub async fn submit_representation(
+    app: Data,
+    body: web::Json<crate::app::RepresentationSubmission>,
+) -> Result<HttpResponse> {
+    use crate::app::SubmittedRepresentation;
+    Ok(match app.submit_representation(body.into_inner()).await? {
+        SubmittedRepresentation::Appended(accepted) => HttpResponse::Created().json(accepted),
+        SubmittedRepresentation::AlreadyAccepted(accepted) => HttpResponse::Ok().json(accepted),
+    })
+}
+
+fn campaign_id(raw: &str) -> Result<CampaignId> {
+    CampaignId::parse(raw).map_err(|e| Error::bad_request("invalid_campaign", e.to_string()))
+}
+
+/// `POST /api/campaigns` (admin): a campaign for a published pledge.
+pub async fn create_campaign(
+    app: Data,
+    req: HttpRequest,
+    body: web::Json<crate::app::NewCampaign>,
+) -> Result<HttpResponse> {
+    let who = caller(&app, &req).await?;
+    let created = app.create_campaign(&who, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// `GET /api/campaigns` (public): titles, pledges and ceremonies, no persons.
+pub async fn list_campaigns(app: Data) -> Result<HttpResponse> {
+    Ok(HttpResponse::Ok().json(json!({ "campaigns": app.campaigns().await? })))
+}
+
+pub async fn campaign_details(app: Data, id: web::Path<String>) -> Result<HttpResponse> {
+    Ok(HttpResponse::Ok().json(app.campaign_details(campaign_id(&id)?).await?))
+}
+
+#[derive(Deserialize)]
+pub struct OpdQuery {
+    opd: Option<String>,
+}
+
+/// `GET /api/campaigns/{id}/report`: roles as the ceremony report.
+pub async fn campaign_report(
+    app: Data,
+    req: HttpRequest,
+    id: web::Path<String>,
+    q: web::Query<OpdQuery>,
+) -> Result<HttpResponse> {
+    let who = caller(&app, &req).await?;
+    let report = app
+        .campaign_report(&who, campaign_id(&id)?, q.into_inner().opd)
+        .await?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
+/// `GET /api/campaigns/{id}/unsigned`: names; roles as the ceremony's unsigned list.
+pub async fn campaign_unsigned(
+    app: Data,
+    req: HttpRequest,
+    id: web::Path<String>,
+    q: web::Query<OpdQuery>,
+) -> Result<HttpResponse> {
+    let who = caller(&app, &req).await?;
+    let opds = app
+        .campaign_unsigned(&who, campaign_id(&id)?, q.into_inner().opd)
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "opds": opds })))
+}
+
+/// `POST /api/campaigns/{id}/recap-statement`: the head's signed recap request.
+pub async fn issue_recap(
+    app: Data,
+    id: web::Path<String>,
+    body: web::Json<crate::app::RecapRequestBody>,
+) -> Result<HttpResponse> {
+    let issued = app
+        .issue_recap(campaign_id(&id)?.get(), body.into_inner())
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(issued))
+}
+
+/// `POST /api/recaps`: 201 when appended now, 200 for a recap accepted before.
+pub async fn submit_recap(
+    app: Data,
+    body: web::Json<crate::app::RecapSignatureBody>,
+) -> Result<HttpResponse> {
+    let signed = app.submit_recap(body.into_inner()).await?;
+    Ok(if signed.again {
+        HttpResponse::Ok().json(signed)
+    } else {
+        HttpResponse::Created().json(signed)
+    })
+}
+
+/// `PUT /api/opds/{code}/head` (admin).
+pub async fn set_opd_head(
+    app: Data,
+    req: HttpRequest,
+    code: web::Path<String>,
+    body: web::Json<crate::app::HeadRequest>,
+) -> Result<HttpResponse> {
+    let who = caller(&app, &req).await?;
+    Ok(HttpResponse::Ok().json(app.set_opd_head(&who, &code, body.into_inner()).await?))
+}
+
+/// `GET /api/opds/{code}/head` (admin): the head, or `{"head": null}`.
+pub async fn opd_head(
+    app: Data,
+    req: HttpRequest,
+    code: web::Path<String>,
+) -> Result<HttpResponse> {
+    let who = caller(&app, &req).await?;
+    Ok(HttpResponse::Ok().json(json!({ "head": app.opd_head(&who, &code).await? })))
 }

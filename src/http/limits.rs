@@ -102,10 +102,14 @@ fn is_rate_limited(method: &Method, path: &str) -> bool {
         return false;
     }
     match path.strip_prefix("/api/") {
-        Some("enroll" | "signatures" | "verify") => true,
-        Some(rest) => rest
-            .strip_prefix("ceremonies/")
-            .is_some_and(|rest| rest.ends_with("/statement") || rest.ends_with("/presence")),
+        Some("enroll" | "signatures" | "verify" | "receipts/pdf" | "recaps") => true,
+        Some(rest) => {
+            rest.strip_prefix("ceremonies/")
+                .is_some_and(|rest| rest.ends_with("/statement") || rest.ends_with("/presence"))
+                || rest
+                    .strip_prefix("campaigns/")
+                    .is_some_and(|rest| rest.ends_with("/recap-statement"))
+        }
         None => false,
     }
 }
@@ -331,8 +335,11 @@ mod tests {
             "/api/enroll",
             "/api/signatures",
             "/api/verify",
+            "/api/receipts/pdf",
             "/api/ceremonies/1/statement",
             "/api/ceremonies/12/presence",
+            "/api/campaigns/1/recap-statement",
+            "/api/recaps",
         ] {
             assert!(is_rate_limited(&Method::POST, path), "{path}");
         }

@@ -43,6 +43,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(
         web::scope("/api")
             .service(resource("/officials/import", "POST").route(web::post().to(import_officials)))
+            .service(resource("/units/import", "POST").route(web::post().to(import_units)))
+            .service(resource("/units/unmapped", "GET").route(web::get().to(unmapped_units)))
+            .service(resource("/units/{id}", "PUT").route(web::put().to(assign_unit)))
             .service(resource("/officials", "GET").route(web::get().to(list_officials)))
             .service(resource("/officials/{nip}", "DELETE").route(web::delete().to(erase_official)))
             .service(
@@ -81,10 +84,26 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .route(web::post().to(issue_statement)),
             )
             .service(
+                resource("/ceremonies/{id}/representatives", "GET, POST")
+                    .route(web::post().to(name_representative))
+                    .route(web::get().to(list_representatives)),
+            )
+            .service(
+                resource("/ceremonies/{id}/representation-statement", "POST")
+                    .route(web::post().to(issue_representation)),
+            )
+            .service(
                 resource("/ceremonies/{id}/close", "POST").route(web::post().to(close_ceremony)),
             )
             .service(resource("/ceremonies/{id}/report", "GET").route(web::get().to(report)))
             .service(resource("/ceremonies/{id}/unsigned", "GET").route(web::get().to(unsigned)))
+            .service(
+                resource("/ceremonies/{id}/report.pdf", "GET").route(web::get().to(report_pdf)),
+            )
+            .service(
+                resource("/ceremonies/{id}/berita-acara.pdf", "GET")
+                    .route(web::get().to(berita_acara_pdf)),
+            )
             .service(
                 resource("/ceremonies/{id}/presence-code", "GET")
                     .route(web::get().to(presence_code)),
@@ -94,10 +113,36 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .route(web::post().to(presence_check_in)),
             )
             .service(resource("/ceremonies/{id}/counts", "GET").route(web::get().to(counts)))
+            .service(
+                resource("/campaigns", "GET, POST")
+                    .route(web::post().to(create_campaign))
+                    .route(web::get().to(list_campaigns)),
+            )
+            .service(resource("/campaigns/{id}", "GET").route(web::get().to(campaign_details)))
+            .service(
+                resource("/campaigns/{id}/report", "GET").route(web::get().to(campaign_report)),
+            )
+            .service(
+                resource("/campaigns/{id}/unsigned", "GET").route(web::get().to(campaign_unsigned)),
+            )
+            .service(
+                resource("/campaigns/{id}/recap-statement", "POST")
+                    .route(web::post().to(issue_recap)),
+            )
+            .service(resource("/recaps", "POST").route(web::post().to(submit_recap)))
+            .service(
+                resource("/opds/{code}/head", "GET, PUT")
+                    .route(web::put().to(set_opd_head))
+                    .route(web::get().to(opd_head)),
+            )
             .service(resource("/enrollment-cards", "POST").route(web::post().to(enrollment_cards)))
             .service(resource("/qr.svg", "GET").route(web::get().to(qr_svg)))
             .service(resource("/signatures", "POST").route(web::post().to(submit_signature)))
+            .service(
+                resource("/representations", "POST").route(web::post().to(submit_representation)),
+            )
             .service(resource("/verify", "POST").route(web::post().to(verify)))
+            .service(resource("/receipts/pdf", "POST").route(web::post().to(receipt_pdf)))
             .service(resource("/registry/head", "GET").route(web::get().to(registry_head)))
             .service(resource("/registry/entries", "GET").route(web::get().to(registry_entries)))
             .service(resource("/registry/vkey", "GET").route(web::get().to(vkey)))

@@ -103,8 +103,12 @@ impl WriteTx<'_> {
             let mut delete = self
                 .tx
                 .prepare_cached("DELETE FROM documents WHERE sha256 = ?1")?;
+            let mut delete_recap = self
+                .tx
+                .prepare_cached("DELETE FROM recap_documents WHERE sha256 = ?1")?;
             for hash in documents {
                 deleted += delete.execute([&hash.0[..]])? as u64;
+                deleted += delete_recap.execute([&hash.0[..]])? as u64;
             }
         }
         self.tx
@@ -113,6 +117,10 @@ impl WriteTx<'_> {
         self.tx
             .prepare_cached("DELETE FROM officials WHERE subject = ?1")?
             .execute([subject.to_hex()])?;
+        // A SIASN row held for an unmapped unit holds the same person's data.
+        self.tx
+            .prepare_cached("DELETE FROM held_officials WHERE nip = ?1")?
+            .execute([nip.as_str()])?;
         let invitations_rewritten = self.drop_nip_from_draft_invitations(nip)?;
         Ok(Removed {
             documents: deleted,

@@ -27,6 +27,18 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0005_paging.sql",
         include_str!("../../schema/0005_paging.sql"),
     ),
+    (
+        "0006_siasn.sql",
+        include_str!("../../schema/0006_siasn.sql"),
+    ),
+    (
+        "0007_campaigns.sql",
+        include_str!("../../schema/0007_campaigns.sql"),
+    ),
+    (
+        "0008_representatives.sql",
+        include_str!("../../schema/0008_representatives.sql"),
+    ),
 ];
 
 /// Whether every migration has been applied to this database.

@@ -4,11 +4,15 @@
 //! the writer as a closure over a [`WriteTx`].
 
 mod access;
+mod campaigns;
 mod desk;
+mod documents;
 mod erasure;
 mod migrate;
 mod pages;
 mod queries;
+mod representation;
+mod units;
 pub mod writer;
 
 use std::path::{Path, PathBuf};
@@ -18,9 +22,12 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags, Transaction};
 
 pub use access::{AccessRecord, NewTokenRow, TokenRow};
+pub use campaigns::{CampaignMember, CampaignRow, MemberInvitation, RecapRow};
 pub use erasure::Removed;
 pub use pages::{RosterPosition, RowNumber};
 pub use queries::*;
+pub use representation::{Naming, RepresentationRow};
+pub use units::UnitRow;
 
 use crate::clock::Clock;
 use crate::error::{Error, Result};

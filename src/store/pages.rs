@@ -47,17 +47,18 @@ const INVITEES_FROM: &str = "
     JOIN opds d ON d.code = o.opd_code
     LEFT JOIN attendance a ON a.ceremony_id = ?1 AND a.subject = o.subject
     LEFT JOIN signatures s ON s.ceremony_id = ?1 AND s.subject = o.subject
-    LEFT JOIN mandiri m ON m.ceremony_id = ?1 AND m.subject = o.subject";
+    LEFT JOIN mandiri m ON m.ceremony_id = ?1 AND m.subject = o.subject
+    LEFT JOIN representation_covers rc ON rc.ceremony_id = ?1 AND rc.subject = o.subject";
 
 /// The columns [`invitee_row`] reads, after the row number.
-const INVITEE_COLUMNS: &str = "a.subject IS NOT NULL, s.mode, s.at, m.due";
+const INVITEE_COLUMNS: &str = "a.subject IS NOT NULL, s.mode, s.at, m.due, rc.subject IS NOT NULL";
 
 fn invitee_row(r: &Row) -> rusqlite::Result<(RowNumber, Invitee)> {
     Ok((
         r.get(0)?,
         Invitee {
             facts: facts_row(r, 1)?,
-            official: official_row_at(r, 5)?,
+            official: official_row_at(r, 6)?,
         },
     ))
 }

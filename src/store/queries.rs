@@ -347,13 +347,16 @@ impl Db<'_> {
     }
 
     /// Invitees with no signature for the ceremony: those whom closing routes to mandiri.
-    /// An erased official is no longer anyone's to route.
+    /// An erased official is no longer anyone's to route, nor is one a representative
+    /// signed for (perwakilan).
     pub fn unsigned_invitees(&self, ceremony: CeremonyId) -> Result<Vec<SubjectId>> {
         let mut stmt = self.conn.prepare(
             "SELECT i.subject FROM invitees i
              LEFT JOIN signatures s ON s.ceremony_id = i.ceremony_id AND s.subject = i.subject
              WHERE i.ceremony_id = ?1 AND s.subject IS NULL
                AND NOT EXISTS (SELECT 1 FROM erasures e WHERE e.subject = i.subject)
+               AND NOT EXISTS (SELECT 1 FROM representation_covers rc
+                               WHERE rc.ceremony_id = i.ceremony_id AND rc.subject = i.subject)
              ORDER BY i.subject",
         )?;
         let rows = stmt.query_map([ceremony.get()], |r| subject_col(r, 0))?;
@@ -403,7 +406,12 @@ impl Db<'_> {
     pub fn document(&self, sha256: &Sha256Hash) -> Result<Option<String>> {
         Ok(self
             .conn
-            .prepare_cached("SELECT text FROM documents WHERE sha256 = ?1")?
+            // Recaps and their lists (campaigns, FORMATS §6.4) are kept in a table of
+            // their own, beside the same log.
+            .prepare_cached(
+                "SELECT text FROM documents WHERE sha256 = ?1
+                 UNION ALL SELECT text FROM recap_documents WHERE sha256 = ?1 LIMIT 1",
+            )?
             .query_row([&sha256.0[..]], |r| r.get(0))
             .optional()?)
     }
@@ -527,11 +535,14 @@ impl Db<'_> {
 const INVITEE_FACTS_SQL: &str = "
     SELECT a.subject IS NOT NULL AS checked_in,
            s.mode AS signed_mode, s.at AS signed_at, m.due AS mandiri_due,
+           rc.subject IS NOT NULL AS represented,
            i.subject AS subject
     FROM invitees i
     LEFT JOIN attendance a ON a.ceremony_id = i.ceremony_id AND a.subject = i.subject
     LEFT JOIN signatures s ON s.ceremony_id = i.ceremony_id AND s.subject = i.subject
-    LEFT JOIN mandiri m ON m.ceremony_id = i.ceremony_id AND m.subject = i.subject";
+    LEFT JOIN mandiri m ON m.ceremony_id = i.ceremony_id AND m.subject = i.subject
+    LEFT JOIN representation_covers rc
+           ON rc.ceremony_id = i.ceremony_id AND rc.subject = i.subject";
 
 pub(super) fn facts_row(r: &Row, at: usize) -> rusqlite::Result<InviteeFacts> {
     let mode: Option<String> = r.get(at + 1)?;
@@ -546,6 +557,7 @@ pub(super) fn facts_row(r: &Row, at: usize) -> rusqlite::Result<InviteeFacts> {
         checked_in: r.get(at)?,
         signature,
         mandiri_due: opt_time_col(r, at + 3)?,
+        represented: r.get(at + 4)?,
     })
 }
 
