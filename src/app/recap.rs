@@ -13,7 +13,6 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::campaigns::{campaign_id, campaign_in, member_status, recap_mark, tallies};
-use super::signing::proves_holder;
 use super::{App, RecapMark};
 use crate::domain::campaign::CampaignTally;
 use crate::domain::crypto::{PublicKey, Sha256Hash, Signature};
@@ -190,21 +189,15 @@ impl App {
         let text = body.request.unwrap_or_default();
         let request =
             RecapRequest::parse(&text).filter(|r| r.campaign.get() == campaign && r.is_fresh(now));
-        let signature = body
-            .signature
-            .and_then(|s| Signature::from_base64("signature", &s).ok());
-        let (Some(request), Some(signature)) = (request, signature) else {
-            return Err(not_authenticated());
-        };
-        let nip = request.nip.clone();
-        let found = self
-            .store
-            .read(move |db| db.official_with_active_key(&nip))
+        let (request, official, key) = self
+            .prove_request(
+                &text,
+                request,
+                body.signature,
+                |r| r.nip.clone(),
+                not_authenticated,
+            )
             .await?;
-        let proved = proves_holder(found.as_ref().map(|(_, k)| k), text.as_bytes(), &signature);
-        let Some((official, key)) = found.filter(|_| proved) else {
-            return Err(not_authenticated());
-        };
 
         // Proved: the refusals below only tell the head about their own unit.
         let (campaign, opd) = (request.campaign, request.opd.clone());

@@ -21,7 +21,6 @@ use serde::{Deserialize, Serialize};
 use super::access_log::{Reading, scope_text};
 use super::ceremonies::ceremony_in;
 use super::reports::parse_opd;
-use super::signing::proves_holder;
 use super::{App, Caller};
 use crate::domain::ceremony::CeremonyState;
 use crate::domain::crypto::{PublicKey, Sha256Hash, Signature};
@@ -405,25 +404,15 @@ impl App {
         let text = body.request.unwrap_or_default();
         let request = RepresentationRequest::parse(&text)
             .filter(|r| r.ceremony == ceremony && r.is_fresh(now));
-        let signature = body
-            .signature
-            .and_then(|s| Signature::from_base64("signature", &s).ok());
-        let (Some(request), Some(signature)) = (request, signature) else {
-            return Err(not_authenticated());
-        };
-        let nip = request.nip.clone();
-        let found = self
-            .store
-            .read(move |db| db.official_with_active_key(&nip))
+        let (_, official, key) = self
+            .prove_request(
+                &text,
+                request,
+                body.signature,
+                |r| r.nip.clone(),
+                not_authenticated,
+            )
             .await?;
-        let proved = proves_holder(
-            found.as_ref().map(|(_, key)| key),
-            text.as_bytes(),
-            &signature,
-        );
-        let Some((official, key)) = found.filter(|_| proved) else {
-            return Err(not_authenticated());
-        };
         // Proved: the refusals from here on only tell the representative about themself.
         let subject = official.subject;
         let (c, represented, pledge) = self

@@ -23,11 +23,12 @@ use super::ceremonies::ceremony_in;
 use crate::domain::ceremony::{is_late, signing_mode};
 use crate::domain::crypto::{PublicKey, Sha256Hash, Signature};
 use crate::domain::entry::{Entry, EntryBody, SigningMode};
+use crate::domain::identifier::Identifier;
 use crate::domain::ids::{CampaignId, CeremonyId, SubjectId};
 use crate::domain::signing_protocol::{StatementRequest, is_sealed, seal};
 use crate::domain::statement::{Statement, StatementFormat};
 use crate::error::{Error, ErrorKind, Result};
-use crate::store::{Db, SignatureRow};
+use crate::store::{Db, Official, SignatureRow};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct IssuedStatementView {
@@ -118,6 +119,43 @@ fn mismatch() -> Error {
     )
 }
 
+impl App {
+    /// Who made a request an official's device signed to ask for a document (a
+    /// statement, a representation statement, a recap): the official and their active
+    /// key, once `signature` over the request's exact `text` verifies strictly under that
+    /// key. `request` is the request as parsed, only if it was canonical, fresh and for
+    /// this route. Every failure (no request, bad base64, an unknown NIP, no active key,
+    /// another key) is answered with `refused()`, alike in words and in cost, so a
+    /// stranger learns nothing about a person (signing protocol v2).
+    pub(super) async fn prove_request<R>(
+        &self,
+        text: &str,
+        request: Option<R>,
+        signature: Option<String>,
+        nip_of: impl FnOnce(&R) -> Identifier,
+        refused: fn() -> Error,
+    ) -> Result<(R, Official, PublicKey)> {
+        let signature = signature.and_then(|s| Signature::from_base64("signature", &s).ok());
+        let (Some(request), Some(signature)) = (request, signature) else {
+            return Err(refused());
+        };
+        let nip = nip_of(&request);
+        let found = self
+            .store
+            .read(move |db| db.official_with_active_key(&nip))
+            .await?;
+        let proved = proves_holder(
+            found.as_ref().map(|(_, key)| key),
+            text.as_bytes(),
+            &signature,
+        );
+        let Some((official, key)) = found.filter(|_| proved) else {
+            return Err(refused());
+        };
+        Ok((request, official, key))
+    }
+}
+
 /// Whether `signature` over `message` verifies under `key`. Without a key (an unknown
 /// NIP, an official who never enrolled) it verifies against a key nobody holds, so that
 /// answer costs what a wrong signature costs and timing does not tell them apart either.
@@ -164,25 +202,15 @@ impl App {
         let text = body.request.unwrap_or_default();
         let request =
             StatementRequest::parse(&text).filter(|r| r.ceremony == ceremony && r.is_fresh(now));
-        let signature = body
-            .signature
-            .and_then(|s| Signature::from_base64("signature", &s).ok());
-        let (Some(request), Some(signature)) = (request, signature) else {
-            return Err(not_authenticated());
-        };
-        let nip = request.nip.clone();
-        let found = self
-            .store
-            .read(move |db| db.official_with_active_key(&nip))
+        let (_, official, key) = self
+            .prove_request(
+                &text,
+                request,
+                body.signature,
+                |r| r.nip.clone(),
+                not_authenticated,
+            )
             .await?;
-        let proved = proves_holder(
-            found.as_ref().map(|(_, key)| key),
-            text.as_bytes(),
-            &signature,
-        );
-        let Some((official, key)) = found.filter(|_| proved) else {
-            return Err(not_authenticated());
-        };
 
         // Proved: from here on the refusals only tell the official about themself.
         let subject = official.subject;

@@ -8,8 +8,6 @@
 //! Pure: the caller gathers the counts and the list, and passes the time and secret.
 
 use chrono::{DateTime, Utc};
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
 
 use super::crypto::{KeyFingerprint, Sha256Hash};
 use super::identifier::{Identifier, OpdCode};
@@ -17,7 +15,9 @@ use super::ids::{CampaignId, SubjectId};
 use super::record::{
     RecordError, RecordReader, RecordWriter, clean_value, format_time, parse_time,
 };
-use super::signing_protocol::REQUEST_WINDOW;
+use super::signing_protocol::{
+    PLACEHOLDER_NONCE, REQUEST_WINDOW, document_seal, is_document_sealed,
+};
 
 pub const RECAP_TITLE: &str = "REKAPITULASI PAKTA INTEGRITAS NETRALITAS ASN";
 pub const RECAP_FORMAT: &str = "format: pakta/rekap/v1";
@@ -26,8 +26,6 @@ pub const RECAP_REQUEST_HEADER: &str = "pakta/rekap-request/v1";
 /// Domain separation: the recap seal uses the registry's statement-seal secret, so its
 /// MAC must never be mistaken for a statement's.
 const RECAP_SEAL_CONTEXT: &[u8] = b"pakta/rekap-seal/v1\n";
-
-const PLACEHOLDER_NONCE: &str = "00000000000000000000000000000000";
 
 /// What a head's device signs to ask for the recap of their unit:
 ///
@@ -207,30 +205,8 @@ impl RecapStatement {
     }
 }
 
-fn recap_mac(
-    secret: &[u8; 32],
-    fingerprint: &KeyFingerprint,
-    recap: &RecapStatement,
-) -> Hmac<Sha256> {
-    let text = RecapStatement {
-        nonce: PLACEHOLDER_NONCE.into(),
-        ..recap.clone()
-    }
-    .encode();
-    let body = text.strip_suffix('\n').unwrap_or(&text);
-    let sealed_part = &text[..body.rfind('\n').map_or(text.len(), |at| at + 1)];
-    let mut mac =
-        <Hmac<Sha256> as KeyInit>::new_from_slice(secret).expect("HMAC takes any key length");
-    mac.update(RECAP_SEAL_CONTEXT);
-    mac.update(fingerprint.to_hex().as_bytes());
-    mac.update(b"\n");
-    mac.update(sealed_part.as_bytes());
-    mac
-}
-
-/// Checks the recap can be written, then sets its nonce (`segel`) to the seal: the first
-/// 16 bytes of HMAC-SHA256(secret, "pakta/rekap-seal/v1\n" || key fingerprint hex ||
-/// "\n" || the recap's bytes up to, not including, the last line), in lowercase hex.
+/// Checks the recap can be written, then sets its nonce (`segel`) to the seal
+/// ([`document_seal`] with the context `pakta/rekap-seal/v1\n`).
 pub fn seal_recap(
     secret: &[u8; 32],
     fingerprint: &KeyFingerprint,
@@ -238,26 +214,29 @@ pub fn seal_recap(
 ) -> Result<(), RecapError> {
     recap.nonce = PLACEHOLDER_NONCE.into();
     recap.check_fields()?;
-    let tag = recap_mac(secret, fingerprint, recap)
-        .finalize()
-        .into_bytes();
-    recap.nonce = hex::encode(&tag[..16]);
+    recap.nonce = document_seal(secret, RECAP_SEAL_CONTEXT, fingerprint, &recap.encode());
     Ok(())
 }
 
 /// Whether `recap` was issued by the registry holding `secret` for the key with
-/// `fingerprint`; constant time in the tag.
+/// `fingerprint`.
 pub fn is_recap_sealed(
     secret: &[u8; 32],
     fingerprint: &KeyFingerprint,
     recap: &RecapStatement,
 ) -> bool {
-    let Ok(tag) = hex::decode(&recap.nonce) else {
-        return false;
-    };
-    recap_mac(secret, fingerprint, recap)
-        .verify_truncated_left(&tag)
-        .is_ok()
+    let encoded = RecapStatement {
+        nonce: PLACEHOLDER_NONCE.into(),
+        ..recap.clone()
+    }
+    .encode();
+    is_document_sealed(
+        secret,
+        RECAP_SEAL_CONTEXT,
+        fingerprint,
+        &encoded,
+        &recap.nonce,
+    )
 }
 
 /// The canonical list of who signed and who did not (FORMATS §6.4.1): one line per

@@ -10,9 +10,7 @@
 //! represented officials' status becomes "represented" (diwakili), not "signed", and an
 //! official represented may still sign personally, which then counts as theirs.
 
-use chrono::{DateTime, Duration, Utc};
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
+use chrono::{DateTime, Utc};
 
 use super::crypto::{KeyFingerprint, Sha256Hash};
 use super::entry::invitees_digest;
@@ -20,6 +18,9 @@ use super::identifier::{Identifier, OpdCode};
 use super::ids::{CeremonyId, SubjectId};
 use super::record::{
     RecordError, RecordReader, RecordWriter, clean_value, format_time, parse_time,
+};
+use super::signing_protocol::{
+    PLACEHOLDER_NONCE, REQUEST_WINDOW, document_seal, is_document_sealed,
 };
 use super::zone::Zone;
 
@@ -34,11 +35,6 @@ pub const MAX_REPRESENTED: usize = 100;
 /// Domain separation of the representation seal from the statement seal (§6.2), which
 /// uses the same secret.
 const SEAL_CONTEXT: &[u8] = b"pakta/perwakilan-seal/v1\n";
-
-const PLACEHOLDER_NONCE: &str = "00000000000000000000000000000000";
-
-/// How far a request's time may be from the registry's clock, as for statements.
-pub const REQUEST_WINDOW: Duration = Duration::minutes(10);
 
 /// One official on whose behalf the representative signs, as the roster had them when
 /// the statement was issued.
@@ -318,30 +314,8 @@ impl RepresentationRequest {
     }
 }
 
-fn seal_mac(
-    secret: &[u8; 32],
-    fingerprint: &KeyFingerprint,
-    statement: &RepresentationStatement,
-) -> Hmac<Sha256> {
-    let text = RepresentationStatement {
-        nonce: PLACEHOLDER_NONCE.into(),
-        ..statement.clone()
-    }
-    .encode();
-    let body = text.strip_suffix('\n').unwrap_or(&text);
-    let sealed_part = &text[..body.rfind('\n').map_or(text.len(), |at| at + 1)];
-    let mut mac =
-        <Hmac<Sha256> as KeyInit>::new_from_slice(secret).expect("HMAC takes any key length");
-    mac.update(SEAL_CONTEXT);
-    mac.update(fingerprint.to_hex().as_bytes());
-    mac.update(b"\n");
-    mac.update(sealed_part.as_bytes());
-    mac
-}
-
-/// Checks the statement, then sets its `segel` to the seal: the first 16 bytes of
-/// HMAC-SHA256(secret, "pakta/perwakilan-seal/v1\n" || key fingerprint hex || "\n" ||
-/// the statement's bytes up to, not including, the last line), as lowercase hex.
+/// Checks the statement, then sets its `segel` to the seal ([`document_seal`] with the
+/// context `pakta/perwakilan-seal/v1\n`).
 pub fn seal(
     secret: &[u8; 32],
     fingerprint: &KeyFingerprint,
@@ -349,10 +323,7 @@ pub fn seal(
 ) -> Result<(), RepresentationError> {
     statement.nonce = PLACEHOLDER_NONCE.into();
     statement.check_fields()?;
-    let tag = seal_mac(secret, fingerprint, statement)
-        .finalize()
-        .into_bytes();
-    statement.nonce = hex::encode(&tag[..16]);
+    statement.nonce = document_seal(secret, SEAL_CONTEXT, fingerprint, &statement.encode());
     Ok(())
 }
 
@@ -362,12 +333,18 @@ pub fn is_sealed(
     fingerprint: &KeyFingerprint,
     statement: &RepresentationStatement,
 ) -> bool {
-    let Ok(tag) = hex::decode(&statement.nonce) else {
-        return false;
-    };
-    seal_mac(secret, fingerprint, statement)
-        .verify_truncated_left(&tag)
-        .is_ok()
+    let encoded = RepresentationStatement {
+        nonce: PLACEHOLDER_NONCE.into(),
+        ..statement.clone()
+    }
+    .encode();
+    is_document_sealed(
+        secret,
+        SEAL_CONTEXT,
+        fingerprint,
+        &encoded,
+        &statement.nonce,
+    )
 }
 
 fn is_nonce(text: &str) -> bool {
@@ -523,6 +500,7 @@ pub fn check_naming(
 mod tests {
     use super::*;
     use crate::domain::crypto::PublicKey;
+    use chrono::Duration;
 
     fn nip(s: &str) -> Identifier {
         Identifier::parse_any(s).unwrap()

@@ -29,7 +29,10 @@ pub const REQUEST_WINDOW: Duration = Duration::minutes(10);
 /// of the same secret.
 const SEAL_CONTEXT: &[u8] = b"pakta/statement-seal/v1\n";
 
-const PLACEHOLDER_NONCE: &str = "00000000000000000000000000000000";
+/// What a sealed document's nonce holds while its seal is computed. Every sealed
+/// document (statement, representation statement, recap) ends with its nonce line, and
+/// the seal covers every line before it, so this value never reaches the MAC.
+pub const PLACEHOLDER_NONCE: &str = "00000000000000000000000000000000";
 
 /// What an official's device signs to ask for its statement:
 ///
@@ -78,33 +81,72 @@ impl StatementRequest {
     }
 }
 
-fn seal_mac(
+/// The seal's MAC over a document encoded with [`PLACEHOLDER_NONCE`] as its nonce:
+/// HMAC-SHA256(secret, context || key fingerprint hex || "\n" || the document's bytes up
+/// to, not including, its last line, which holds the nonce). `context` separates the
+/// kinds of document (`pakta/statement-seal/v1\n`, `pakta/perwakilan-seal/v1\n`,
+/// `pakta/rekap-seal/v1\n`), so one kind's seal is never another's.
+fn document_mac(
     secret: &[u8; 32],
+    context: &[u8],
     fingerprint: &KeyFingerprint,
-    statement: &Statement,
+    encoded: &str,
 ) -> Hmac<Sha256> {
-    // The nonce line (`nonce:` in v1, `segel:` in v2) is last and the seal covers every
-    // line before it, so what the nonce holds while encoding does not matter.
-    let text = Statement {
-        nonce: PLACEHOLDER_NONCE.into(),
-        ..statement.clone()
-    }
-    .encode();
-    let body = text.strip_suffix('\n').unwrap_or(&text);
-    let sealed_part = &text[..body.rfind('\n').map_or(text.len(), |at| at + 1)];
+    let body = encoded.strip_suffix('\n').unwrap_or(encoded);
+    let sealed_part = &encoded[..body.rfind('\n').map_or(encoded.len(), |at| at + 1)];
     let mut mac =
         <Hmac<Sha256> as KeyInit>::new_from_slice(secret).expect("HMAC takes any key length");
-    mac.update(SEAL_CONTEXT);
+    mac.update(context);
     mac.update(fingerprint.to_hex().as_bytes());
     mac.update(b"\n");
     mac.update(sealed_part.as_bytes());
     mac
 }
 
+/// The seal of a document encoded with [`PLACEHOLDER_NONCE`]: the first 16 bytes of
+/// its MAC ([`document_mac`]), as 32 lowercase hex digits.
+pub fn document_seal(
+    secret: &[u8; 32],
+    context: &[u8],
+    fingerprint: &KeyFingerprint,
+    encoded: &str,
+) -> String {
+    let tag = document_mac(secret, context, fingerprint, encoded)
+        .finalize()
+        .into_bytes();
+    hex::encode(&tag[..16])
+}
+
+/// Whether `nonce` is the seal of the document `encoded` (with [`PLACEHOLDER_NONCE`])
+/// for the key `fingerprint`. The comparison takes the same time however many bytes
+/// match.
+pub fn is_document_sealed(
+    secret: &[u8; 32],
+    context: &[u8],
+    fingerprint: &KeyFingerprint,
+    encoded: &str,
+    nonce: &str,
+) -> bool {
+    let Ok(tag) = hex::decode(nonce) else {
+        return false;
+    };
+    document_mac(secret, context, fingerprint, encoded)
+        .verify_truncated_left(&tag)
+        .is_ok()
+}
+
+/// The statement as its seal covers it: with the placeholder nonce (`nonce:` in v1,
+/// `segel:` in v2, the last line either way).
+fn encoded_for_seal(statement: &Statement) -> String {
+    Statement {
+        nonce: PLACEHOLDER_NONCE.into(),
+        ..statement.clone()
+    }
+    .encode()
+}
+
 /// Checks that every field of the statement can be written, then sets its nonce to its
-/// seal: the first 16 bytes of HMAC-SHA256(secret, "pakta/statement-seal/v1\n" || key
-/// fingerprint hex || "\n" || the statement's bytes up to, not including, the last line,
-/// which holds the nonce), as lowercase hex.
+/// seal ([`document_seal`] with the context `pakta/statement-seal/v1\n`).
 pub fn seal(
     secret: &[u8; 32],
     fingerprint: &KeyFingerprint,
@@ -112,22 +154,20 @@ pub fn seal(
 ) -> Result<(), StatementError> {
     statement.nonce = PLACEHOLDER_NONCE.into();
     statement.check_fields()?;
-    let tag = seal_mac(secret, fingerprint, statement)
-        .finalize()
-        .into_bytes();
-    statement.nonce = hex::encode(&tag[..16]);
+    statement.nonce = document_seal(secret, SEAL_CONTEXT, fingerprint, &statement.encode());
     Ok(())
 }
 
 /// Whether `statement` was issued by the registry holding `secret`, for the key with
-/// `fingerprint`. The comparison takes the same time however many bytes match.
+/// `fingerprint`.
 pub fn is_sealed(secret: &[u8; 32], fingerprint: &KeyFingerprint, statement: &Statement) -> bool {
-    let Ok(tag) = hex::decode(&statement.nonce) else {
-        return false;
-    };
-    seal_mac(secret, fingerprint, statement)
-        .verify_truncated_left(&tag)
-        .is_ok()
+    is_document_sealed(
+        secret,
+        SEAL_CONTEXT,
+        fingerprint,
+        &encoded_for_seal(statement),
+        &statement.nonce,
+    )
 }
 
 #[cfg(test)]

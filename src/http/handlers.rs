@@ -43,23 +43,12 @@ pub async fn import_officials(
     mut body: web::Payload,
 ) -> Result<HttpResponse> {
     let who = caller(&app, &req).await?;
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !is_spreadsheet(content_type) {
-        return Err(Error::bad_request(
-            "unsupported_content_type",
-            "Kirim data pegawai sebagai CSV dengan header 'Content-Type: text/csv', atau berkas Excel SIASN dengan 'Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'.",
-        ));
-    }
-    let csv = read_body(&mut body, CSV_LIMIT, || {
-        format!(
-            "Berkas lebih dari {} MiB; bagi per OPD lalu impor bertahap.",
-            CSV_LIMIT >> 20
-        )
-    })
+    let csv = read_spreadsheet(
+        &req,
+        &mut body,
+        "data pegawai",
+        "bagi per OPD lalu impor bertahap",
+    )
     .await?;
     let report = app.import_roster(&who, &csv).await?;
     Ok(HttpResponse::Ok().json(report))
@@ -68,9 +57,34 @@ pub async fn import_officials(
 /// The media type of an .xlsx workbook, as browsers and curl send it.
 const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-/// A CSV or an .xlsx upload (the roster, the SIASN units).
-fn is_spreadsheet(content_type: &str) -> bool {
-    content_type.starts_with("text/csv") || content_type.starts_with(XLSX_TYPE)
+/// The body of a CSV or .xlsx upload (the roster, the SIASN units), refused with what
+/// to send instead when its type is neither or it is larger than the limit.
+async fn read_spreadsheet(
+    req: &HttpRequest,
+    body: &mut web::Payload,
+    what: &str,
+    when_too_large: &str,
+) -> Result<web::BytesMut> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !(content_type.starts_with("text/csv") || content_type.starts_with(XLSX_TYPE)) {
+        return Err(Error::bad_request(
+            "unsupported_content_type",
+            format!(
+                "Kirim {what} sebagai CSV dengan header 'Content-Type: text/csv', atau berkas Excel SIASN dengan 'Content-Type: {XLSX_TYPE}'."
+            ),
+        ));
+    }
+    read_body(body, CSV_LIMIT, || {
+        format!(
+            "Berkas {what} lebih dari {} MiB; {when_too_large}.",
+            CSV_LIMIT >> 20
+        )
+    })
+    .await
 }
 
 /// `POST /api/units/import`: the SIASN unit tree or a unit→OPD file, as CSV or .xlsx.
@@ -80,20 +94,12 @@ pub async fn import_units(
     mut body: web::Payload,
 ) -> Result<HttpResponse> {
     let who = caller(&app, &req).await?;
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if !is_spreadsheet(content_type) {
-        return Err(Error::bad_request(
-            "unsupported_content_type",
-            "Kirim data unit sebagai CSV ('Content-Type: text/csv') atau .xlsx ('Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').",
-        ));
-    }
-    let bytes = read_body(&mut body, CSV_LIMIT, || {
-        format!("Berkas unit lebih dari {} MiB.", CSV_LIMIT >> 20)
-    })
+    let bytes = read_spreadsheet(
+        &req,
+        &mut body,
+        "data unit",
+        "pisahkan per OPD lalu impor bertahap",
+    )
     .await?;
     Ok(HttpResponse::Ok().json(app.import_units(&who, &bytes).await?))
 }
