@@ -7,9 +7,9 @@
 //!   offline audit. No IO, no clock, no randomness.
 //! - [`store`]: SQLite only: migrations from `schema/`, the single group-committing
 //!   writer, every query.
-//! - [`app`]: the use cases (import, enroll, publish, ceremonies, campaigns, sign, the
-//!   heads' recaps, report, verify),
-//!   combining domain rules, storage, the clock and randomness.
+//! - [`app`]: the use cases (roster and SIASN import, enroll, publish, ceremonies,
+//!   campaigns, sign, representatives, the heads' recaps, reports and reminders, PDF
+//!   documents, verify), combining domain rules, storage, the clock and randomness.
 //! - [`http`]: actix-web: the route table, thin handlers, and the one mapping from
 //!   errors to status codes.
 //! - the `pakta` binary (`src/main.rs`, `src/cli/`): clap commands over this library.

@@ -2,7 +2,7 @@
 //! table saved as CSV with commas or semicolons), and SIASN's unit (UNOR) files, turned
 //! into validated rows. Pure: the .xlsx is read from bytes in memory.
 //!
-//! Rules (README, "Impor dari SIASN"):
+//! Rules (README, "The roster from SIASN"):
 //! - columns are found by name in any order, case and spacing ignored (`NIP BARU`,
 //!   `nip_baru`); other columns are ignored;
 //! - the name is composed with the titles: `GELAR DEPAN` `NAMA`, `GELAR BELAKANG`
