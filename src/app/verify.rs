@@ -16,6 +16,7 @@ use crate::domain::receipt::{Check, Receipt, check};
 use crate::domain::representation::{REPRESENTATION_TITLE, RepresentationStatement};
 use crate::domain::statement::{Statement, StatementFormat, mode_words};
 use crate::error::Result;
+use crate::store::KeyRow;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Verification {
@@ -115,6 +116,44 @@ pub fn kind_words(kind: &str) -> &'static str {
 }
 
 /// The check that says whether what was shown is a pledge signature at all.
+/// The checks of a signed document found in the registry: that `key` was active when
+/// entry `index` was appended, and, when the signature could be read, that it verifies
+/// strictly over `document`. `what` names the document in the words ("pernyataan",
+/// "pernyataan perwakilan").
+fn key_and_signature_checks(
+    checks: &mut Vec<Check>,
+    key: &KeyRow,
+    fingerprint: &dyn std::fmt::Display,
+    index: u64,
+    document: &[u8],
+    signature: Option<&Signature>,
+    what: &str,
+) {
+    let active_then =
+        key.enrolled_idx < index && key.revoked_idx.is_none_or(|revoked| revoked > index);
+    let detail = if active_then {
+        format!(
+            "Kunci {fingerprint} didaftarkan di entri {} dan aktif saat penandatanganan.",
+            key.enrolled_idx
+        )
+    } else {
+        format!("Kunci {fingerprint} tidak aktif saat penandatanganan.")
+    };
+    checks.push(check("key_active_at_signing", active_then, detail));
+    if let Some(signature) = signature {
+        let ok = key.key.verify_strict(document, signature);
+        checks.push(check(
+            "signature",
+            ok,
+            if ok {
+                format!("Tanda tangan Ed25519 sah (verifikasi ketat) atas {what} ini.")
+            } else {
+                "Tanda tangan tidak cocok dengan pernyataan dan kunci yang tercatat.".to_string()
+            },
+        ));
+    }
+}
+
 fn kind_check(kind: &'static str) -> Check {
     if kind == "pledge.signed" {
         check(
@@ -231,30 +270,15 @@ impl App {
             ),
         });
         if let (Some(e), Some(k)) = (&entry, &key) {
-            let active_then = k.enrolled_idx < e.idx && k.revoked_idx.is_none_or(|r| r > e.idx);
-            let detail = if active_then {
-                format!(
-                    "Kunci {} didaftarkan di entri {} dan aktif saat penandatanganan.",
-                    e.fingerprint, k.enrolled_idx
-                )
-            } else {
-                format!("Kunci {} tidak aktif saat penandatanganan.", e.fingerprint)
-            };
-            checks.push(check("key_active_at_signing", active_then, detail));
-            if let Ok(sig) = &signature {
-                let ok = k.key.verify_strict(statement.as_bytes(), sig);
-                checks.push(check(
-                    "signature",
-                    ok,
-                    if ok {
-                        "Tanda tangan Ed25519 sah (verifikasi ketat) atas pernyataan ini."
-                            .to_string()
-                    } else {
-                        "Tanda tangan tidak cocok dengan pernyataan dan kunci yang tercatat."
-                            .to_string()
-                    },
-                ));
-            }
+            key_and_signature_checks(
+                &mut checks,
+                k,
+                &e.fingerprint,
+                e.idx,
+                statement.as_bytes(),
+                signature.as_ref().ok(),
+                "pernyataan",
+            );
         }
         let valid = entry.is_some()
             && checks.iter().all(|c| c.ok)
@@ -392,31 +416,15 @@ impl App {
             ),
         });
         if let (Some(r), Some(k)) = (&row, &key) {
-            let active_then = k.enrolled_idx < r.idx && k.revoked_idx.is_none_or(|x| x > r.idx);
-            checks.push(check(
-                "key_active_at_signing",
-                active_then,
-                if active_then {
-                    format!(
-                        "Kunci {} didaftarkan di entri {} dan aktif saat penandatanganan.",
-                        r.fingerprint, k.enrolled_idx
-                    )
-                } else {
-                    format!("Kunci {} tidak aktif saat penandatanganan.", r.fingerprint)
-                },
-            ));
-            if let Ok(sig) = &signature {
-                let ok = k.key.verify_strict(statement.as_bytes(), sig);
-                checks.push(check(
-                    "signature",
-                    ok,
-                    if ok {
-                        "Tanda tangan Ed25519 sah (verifikasi ketat) atas pernyataan perwakilan ini."
-                    } else {
-                        "Tanda tangan tidak cocok dengan pernyataan dan kunci yang tercatat."
-                    },
-                ));
-            }
+            key_and_signature_checks(
+                &mut checks,
+                k,
+                &r.fingerprint,
+                r.idx,
+                statement.as_bytes(),
+                signature.as_ref().ok(),
+                "pernyataan perwakilan",
+            );
         }
         let proven = row.is_some()
             && checks.iter().all(|c| c.ok)
