@@ -546,7 +546,6 @@ impl App {
                 let pledge = db
                     .pledge(c.pledge_id)?
                     .ok_or_else(|| Error::internal("Pakta upacara tidak ditemukan."))?;
-                let allow_representation = db.allows_representation(id)?;
                 let campaign = db.campaign_of_ceremony(id)?;
                 let opened = c.state != CeremonyState::Draft;
                 Ok(CeremonyDetails {
@@ -554,7 +553,7 @@ impl App {
                     excluded_already_signed: campaign
                         .filter(|_| opened)
                         .map(|(_, excluded)| excluded),
-                    allow_representation,
+                    allow_representation: c.allow_representation,
                     id: c.id.get(),
                     starts_at_local: c.zone.format_indonesian(c.starts_at),
                     mandiri_due_local: c.mandiri_due.map(|d| c.zone.format_indonesian(d)),
@@ -603,18 +602,13 @@ impl App {
         let after = page.after.unwrap_or(0);
         let list = self
             .store
-            .read(move |db| {
-                db.ceremonies_page(after, page.limit + 1)?
-                    .into_iter()
-                    .map(|c| Ok((db.allows_representation(c.id)?, c)))
-                    .collect::<Result<Vec<_>>>()
-            })
+            .read(move |db| db.ceremonies_page(after, page.limit + 1))
             .await?;
-        let (list, next) = split_page(list, page.limit, |(_, c)| c.id.get());
+        let (list, next) = split_page(list, page.limit, |c| c.id.get());
         let items = list
             .into_iter()
-            .map(|(allow_representation, c)| CeremonySummary {
-                allow_representation,
+            .map(|c| CeremonySummary {
+                allow_representation: c.allow_representation,
                 id: c.id.get(),
                 starts_at_local: c.zone.format_indonesian(c.starts_at),
                 mandiri_due_local: c.mandiri_due.map(|d| c.zone.format_indonesian(d)),

@@ -117,10 +117,11 @@ pub struct Ceremony {
     pub mandiri_days: u32,
     pub state: CeremonyState,
     pub mandiri_due: Option<DateTime<Utc>>,
+    /// A representative may sign for named officials (perwakilan).
+    pub allow_representation: bool,
 }
 
-pub(super) const CEREMONY_COLUMNS: &str =
-    "id, title, place, starts_at, timezone, pledge_id, invite, mandiri_days, state, mandiri_due";
+pub(super) const CEREMONY_COLUMNS: &str = "id, title, place, starts_at, timezone, pledge_id, invite, mandiri_days, state, mandiri_due, allow_representation";
 
 pub(super) fn ceremony_row(row: &Row) -> rusqlite::Result<Ceremony> {
     Ok(Ceremony {
@@ -137,6 +138,7 @@ pub(super) fn ceremony_row(row: &Row) -> rusqlite::Result<Ceremony> {
             CeremonyState::parse(&row.get::<_, String>(8)?).ok_or("unknown state"),
         )?,
         mandiri_due: opt_time_col(row, 9)?,
+        allow_representation: row.get(10)?,
     })
 }
 
