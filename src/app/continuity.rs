@@ -24,6 +24,7 @@ use crate::domain::merkle;
 use crate::domain::note::{Checkpoint, VerifierKey};
 use crate::error::{Error, ErrorKind, Result};
 use crate::keyfile;
+use crate::store::writer::Committed;
 use crate::store::{DATABASE_FILE, Db, Store};
 
 pub const CHECKPOINT_FILE: &str = "log-checkpoint";
@@ -74,13 +75,13 @@ impl Publisher {
 
     /// Signs and keeps a checkpoint of the log as `db` sees it, if it has grown since
     /// the last one. Runs in the writer, so sizes only ever grow here.
-    pub fn publish(&self, db: &Db<'_>) -> Result<()> {
-        let (size, _) = db.log_head()?;
+    pub fn publish(&self, committed: &Committed<'_>) -> Result<()> {
+        let size = committed.size()?;
         let mut current = self.current.lock().expect("publisher poisoned");
         if size <= current.size && !current.note.is_empty() {
             return Ok(());
         }
-        let root = merkle::root(size, &mut |level, index| db.subtree(level, index))?;
+        let root = merkle::root(size, &mut |level, index| committed.subtree(level, index))?;
         let note = self.log.sign(&Checkpoint {
             origin: self.log.origin().to_string(),
             size,

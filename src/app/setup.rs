@@ -14,6 +14,7 @@ use crate::domain::note::{Checkpoint, VerifierKey, is_valid_name};
 use crate::error::{Error, Result};
 use crate::keyfile;
 use crate::store::Store;
+use crate::store::writer::Committed;
 
 const ADMIN_TOKEN_META: &str = "admin_token_sha256";
 /// A chosen admin token shorter than this is refused: 32 characters of base64 carry 192
@@ -155,7 +156,7 @@ impl App {
         // Publish what the database holds beyond the kept checkpoint (a crash between a
         // commit and its checkpoint, or a registry older than the checkpoint file) before
         // serving anything, then after every batch the writer commits.
-        store.read_blocking(|db| publisher.publish(db))?;
+        store.read_blocking(|db| publisher.publish(&Committed::reading(db)))?;
         let origin = log.origin.clone();
         store.write_blocking(move |w| {
             w.set_meta(ORIGIN_META, &origin)?;
@@ -164,7 +165,7 @@ impl App {
         let hook = publisher.clone();
         store
             .writer()
-            .set_after_commit(Box::new(move |db| hook.publish(db)))?;
+            .set_after_commit(Box::new(move |committed| hook.publish(committed)))?;
         let presence_secret = registry_secret(&store, PRESENCE_SECRET_META)?;
         let statement_secret = registry_secret(&store, STATEMENT_SECRET_META)?;
         Ok(App::new(

@@ -25,10 +25,12 @@ use crate::domain::crypto::{PublicKey, Sha256Hash, Signature};
 use crate::domain::entry::{Entry, EntryBody, SigningMode};
 use crate::domain::identifier::Identifier;
 use crate::domain::ids::{CampaignId, CeremonyId, SubjectId};
+use crate::domain::merkle;
+use crate::domain::receipt::Receipt;
 use crate::domain::signing_protocol::{StatementRequest, is_sealed, seal};
 use crate::domain::statement::{Statement, StatementFormat};
 use crate::error::{Error, ErrorKind, Result};
-use crate::store::{Db, Official, SignatureRow};
+use crate::store::{Db, Official, SignatureRow, WriteTx};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct IssuedStatementView {
@@ -309,97 +311,48 @@ impl App {
 
         let ttl = self.config.statement_ttl;
         let document = text.clone();
+        let publisher = self.publisher.clone();
         let outcome = self
             .store
-            .write(move |w| {
-                if let Some(row) = w.db().signature_by_statement(&sha256)? {
-                    // A retry that overtook its own first attempt in the queue.
-                    return Ok(Err(row));
-                }
-                if w.db().active_key(&statement.subject)?.map(|k| k.fingerprint())
-                    != Some(key.fingerprint())
-                {
-                    return Err(revoked_key());
-                }
-                if w.now() > statement.time + ttl {
-                    return Err(expired());
-                }
-                let ceremony = ceremony_in(&w.db(), statement.ceremony)?;
-                // Checked here, in the one writer, so two ceremonies of a campaign signed
-                // at once still give each official exactly one signature.
-                let campaign =
-                    refuse_second_in_campaign(&w.db(), statement.ceremony, &statement.subject)?;
-                let facts = w.db().invitee_facts(statement.ceremony, &statement.subject)?;
-                let mode_now = signing_mode(ceremony.state, facts.as_ref())?;
-                if mode_now != statement.mode {
-                    return Err(Error::conflict(
-                        "statement_mode_changed",
-                        format!(
-                            "Pernyataan ini untuk mode {}, tetapi upacara sekarang hanya menerima mode {}. Minta pernyataan baru.",
-                            statement.mode.as_str(),
-                            mode_now.as_str()
-                        ),
-                    ));
-                }
-                let official = w
-                    .db()
-                    .official_by_subject(&statement.subject)?
-                    .ok_or_else(|| Error::internal("Pegawai pernyataan ini tidak ditemukan."))?;
-                let fingerprint = key.fingerprint();
-                let entry = w.append_not_before(
-                    Some(statement.time),
-                    EntryBody::PledgeSigned {
-                        ceremony: statement.ceremony,
-                        subject: statement.subject,
-                        mode: statement.mode,
-                        statement_sha256: sha256,
-                        fingerprint,
-                        signature,
-                    },
-                )?;
-                w.insert_document(&sha256, "statement", &text)?;
-                if let Some(campaign) = campaign {
-                    w.insert_campaign_signature(
-                        campaign,
-                        &statement.subject,
-                        statement.ceremony,
-                        entry.index,
-                    )?;
-                }
-                w.insert_signature(
-                    &sha256,
-                    statement.ceremony,
-                    &statement.subject,
-                    statement.mode,
-                    &fingerprint,
-                    &official.opd_code,
-                    entry.index,
-                    entry.time,
-                )?;
-                let late = statement.mode == SigningMode::Mandiri
-                    && facts
-                        .and_then(|f| f.mandiri_due)
-                        .is_some_and(|due| is_late(due, entry.time));
-                Ok(Ok(AcceptedSignature {
-                    index: entry.index,
-                    entry_hash: entry.hash.to_hex(),
-                    statement_sha256: sha256.to_hex(),
-                    fingerprint: fingerprint.to_hex(),
-                    ceremony: statement.ceremony.get(),
-                    mode: statement.mode.as_str(),
-                    signed_at: entry.time,
-                    late,
-                    statement: text,
-                    signature: signature.to_base64(),
-                    receipt: String::new(),
-                }))
-            })
+            .write_then(
+                move |w| {
+                    if let Some(row) = w.db().signature_by_statement(&sha256)? {
+                        // A retry that overtook its own first attempt in the queue.
+                        return Ok(Err(row));
+                    }
+                    append_signature(w, statement, sha256, key, signature, text, ttl).map(Ok)
+                },
+                // Once the batch is durable and its checkpoint signed, the writer proves
+                // each entry of the batch from the nodes it just made: no read per receipt.
+                move |outcome, committed| match outcome {
+                    Err(row) => Ok(Err(row)),
+                    Ok((accepted, entry)) => {
+                        let checkpoint = publisher.current();
+                        if checkpoint.size <= accepted.index {
+                            return Err(not_yet_in_checkpoint());
+                        }
+                        let proof = merkle::inclusion_proof(
+                            accepted.index,
+                            checkpoint.size,
+                            &mut |l, i| committed.subtree(l, i),
+                        )?;
+                        Ok(Ok((accepted, entry, proof, checkpoint.note)))
+                    }
+                },
+            )
             .await?;
         match outcome {
-            Ok(mut accepted) => {
-                accepted.receipt = self
-                    .receipt(accepted.index, key, signature, document)
-                    .await?;
+            Ok((mut accepted, entry, proof, checkpoint)) => {
+                accepted.receipt = Receipt {
+                    key,
+                    signature,
+                    document,
+                    entry,
+                    index: accepted.index,
+                    proof,
+                    checkpoint,
+                }
+                .encode();
                 Ok(Submitted::Appended(accepted))
             }
             Err(row) => self.accepted_again(row, document, signature).await,
@@ -452,6 +405,110 @@ impl App {
             receipt,
         }))
     }
+}
+
+/// Appends a verified signature inside the writer, after checking again every fact that
+/// may have changed since the statement was issued: the key still active, the statement
+/// not expired, the ceremony and the official's standing in it, one signature per
+/// campaign. Returns the answer (its receipt still empty) and the entry's bytes.
+fn append_signature(
+    w: &mut WriteTx<'_>,
+    statement: Statement,
+    sha256: Sha256Hash,
+    key: PublicKey,
+    signature: Signature,
+    text: String,
+    ttl: chrono::Duration,
+) -> Result<(AcceptedSignature, Vec<u8>)> {
+    if w.db()
+        .active_key(&statement.subject)?
+        .map(|k| k.fingerprint())
+        != Some(key.fingerprint())
+    {
+        return Err(revoked_key());
+    }
+    if w.now() > statement.time + ttl {
+        return Err(expired());
+    }
+    let ceremony = ceremony_in(&w.db(), statement.ceremony)?;
+    // Checked here, in the one writer, so two ceremonies of a campaign signed at once
+    // still give each official exactly one signature.
+    let campaign = refuse_second_in_campaign(&w.db(), statement.ceremony, &statement.subject)?;
+    let facts = w
+        .db()
+        .invitee_facts(statement.ceremony, &statement.subject)?;
+    let mode_now = signing_mode(ceremony.state, facts.as_ref())?;
+    if mode_now != statement.mode {
+        return Err(Error::conflict(
+            "statement_mode_changed",
+            format!(
+                "Pernyataan ini untuk mode {}, tetapi upacara sekarang hanya menerima mode {}. Minta pernyataan baru.",
+                statement.mode.as_str(),
+                mode_now.as_str()
+            ),
+        ));
+    }
+    let official = w
+        .db()
+        .official_by_subject(&statement.subject)?
+        .ok_or_else(|| Error::internal("Pegawai pernyataan ini tidak ditemukan."))?;
+    let fingerprint = key.fingerprint();
+    let entry = w.append_not_before(
+        Some(statement.time),
+        EntryBody::PledgeSigned {
+            ceremony: statement.ceremony,
+            subject: statement.subject,
+            mode: statement.mode,
+            statement_sha256: sha256,
+            fingerprint,
+            signature,
+        },
+    )?;
+    w.insert_document(&sha256, "statement", &text)?;
+    if let Some(campaign) = campaign {
+        w.insert_campaign_signature(
+            campaign,
+            &statement.subject,
+            statement.ceremony,
+            entry.index,
+        )?;
+    }
+    w.insert_signature(
+        &sha256,
+        statement.ceremony,
+        &statement.subject,
+        statement.mode,
+        &fingerprint,
+        &official.opd_code,
+        entry.index,
+        entry.time,
+    )?;
+    let late = statement.mode == SigningMode::Mandiri
+        && facts
+            .and_then(|f| f.mandiri_due)
+            .is_some_and(|due| is_late(due, entry.time));
+    let accepted = AcceptedSignature {
+        index: entry.index,
+        entry_hash: entry.hash.to_hex(),
+        statement_sha256: sha256.to_hex(),
+        fingerprint: fingerprint.to_hex(),
+        ceremony: statement.ceremony.get(),
+        mode: statement.mode.as_str(),
+        signed_at: entry.time,
+        late,
+        statement: text,
+        signature: signature.to_base64(),
+        receipt: String::new(),
+    };
+    Ok((accepted, entry.bytes))
+}
+
+fn not_yet_in_checkpoint() -> Error {
+    Error::new(
+        ErrorKind::Unavailable,
+        "checkpoint_not_kept",
+        "Tanda tangan tercatat, tetapi checkpoint yang memuatnya belum terbit. Kirim ulang tanda tangan yang sama untuk menerima tanda terimanya.",
+    )
 }
 
 /// The campaign of `ceremony`, if any; refused with `already_signed_in_campaign` when the

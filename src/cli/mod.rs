@@ -2,7 +2,9 @@
 //! over the library; errors are reported with `anyhow` context saying what to do next.
 
 mod audit;
+mod bench_signing;
 mod erase;
+mod generate;
 mod mirror;
 mod pledge;
 mod serve;
@@ -91,6 +93,9 @@ enum Command {
     /// auditors.
     #[command(subcommand)]
     Token(token::TokenCommand),
+    /// Benchmarks (README, "Performance, measured").
+    #[command(subcommand)]
+    Bench(BenchCommand),
     /// Write the log and the statements kept beside it to one file for an auditor.
     Export {
         #[arg(long, default_value = "./pakta-data")]
@@ -98,6 +103,16 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Build a registry of exactly N valid entries in a new data directory (roster,
+    /// enrollments, ceremonies, check-ins, signatures, ikrar mandiri), for benchmarks.
+    Generate(generate::GenerateArgs),
+    /// Sign with many officials at once, in process and over HTTP, then audit the
+    /// registry made.
+    Signing(bench_signing::SigningArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -126,6 +141,8 @@ pub fn main() -> ExitCode {
         Command::Mirror(args) => mirror::mirror(args),
         Command::Token(command) => token::token(command),
         Command::Erase { nip, data, yes } => erase::erase(&nip, &data, yes),
+        Command::Bench(BenchCommand::Generate(args)) => generate::generate(&args),
+        Command::Bench(BenchCommand::Signing(args)) => bench_signing::signing(args),
     };
     match outcome {
         Ok(code) => code,

@@ -4,6 +4,7 @@
 //! the writer as a closure over a [`WriteTx`].
 
 mod access;
+mod bulk;
 mod campaigns;
 mod desk;
 mod documents;
@@ -22,6 +23,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags, Transaction};
 
 pub use access::{AccessRecord, NewTokenRow, TokenRow};
+pub use bulk::{KeptDocuments, StoredTree};
 pub use campaigns::{CampaignMember, CampaignRow, MemberInvitation, RecapRow};
 pub use erasure::Removed;
 pub use pages::{RosterPosition, RowNumber};
@@ -35,6 +37,30 @@ use writer::Writer;
 
 pub const DATABASE_FILE: &str = "pakta.sqlite3";
 
+/// Prepared statements kept per connection. The store has about 110 `prepare_cached`
+/// call sites; rusqlite's default of 16 made the signing path, which runs more than 16
+/// distinct queries per signature in a fixed order, miss the cache on every statement.
+const STATEMENT_CACHE: usize = 256;
+
+/// What every connection of the store is opened with. (The writer's connection also
+/// keeps its temporary files in memory, `temp_store = MEMORY`: each job's savepoint
+/// journals the pages the job changes, and a file for that cost a `write` call per page.)
+///
+/// The query planner stability guarantee (QPSG) keeps one plan per statement whatever
+/// is bound to it. Without it the bundled SQLite (3.54, built with STAT4) marked the
+/// invitee and official lookups to be re-prepared on every bind, and the profile of the
+/// signing benchmark found the writer spending 73% of its time in `sqlite3Reprepare`
+/// (README, "Performance, measured"). Our queries are point lookups and keyset pages
+/// whose best plan does not depend on the values; the plans are pinned by tests.
+pub fn tune(conn: &Connection) -> Result<()> {
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    Ok(())
+}
+
 /// Read access over one connection. Every query lives on this type (in `queries.rs`),
 /// so reads inside the writer's transaction and reads from the pool share one code path.
 pub struct Db<'c> {
@@ -45,7 +71,7 @@ pub struct Db<'c> {
 /// must see the transaction's own changes.
 pub struct WriteTx<'c> {
     tx: &'c Transaction<'c>,
-    times: &'c mut writer::EntryClock,
+    batch: &'c mut writer::Batch,
     clock: &'c dyn Clock,
 }
 
@@ -57,7 +83,7 @@ impl WriteTx<'_> {
     /// The registry's time for this job: the time an entry appended now would get. Rules
     /// checked inside the writer (expiry, lateness) use it, so they agree with the log.
     pub fn now(&self) -> DateTime<Utc> {
-        self.times.peek(self.clock)
+        self.batch.times.peek(self.clock)
     }
 }
 
@@ -89,12 +115,14 @@ impl Store {
             ))
         })?;
         let mut conn = Connection::open(&path)?;
+        tune(&conn)?;
         conn.execute_batch(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = FULL;
              PRAGMA foreign_keys = ON;
              PRAGMA secure_delete = ON;
-             PRAGMA busy_timeout = 5000;",
+             PRAGMA busy_timeout = 5000;
+             PRAGMA temp_store = MEMORY;",
         )?;
         migrate::apply(&mut conn)?;
         let last_time = Db { conn: &conn }.last_entry_time()?;
@@ -138,10 +166,12 @@ impl Store {
                 ),
             ));
         }
-        Ok(Connection::open_with_flags(
+        let conn = Connection::open_with_flags(
             &path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?)
+        )?;
+        tune(&conn)?;
+        Ok(conn)
     }
 
     /// Whether `conn`'s database has every migration of this version applied (a
@@ -177,6 +207,7 @@ impl Store {
             &self.path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
+        tune(&conn)?;
         conn.execute_batch("PRAGMA busy_timeout = 5000;")?;
         Ok(conn)
     }
@@ -185,9 +216,9 @@ impl Store {
     /// everything `f` reads comes from one snapshot (a checkpoint and its proofs agree).
     pub fn read_blocking<T>(&self, f: impl FnOnce(&Db<'_>) -> Result<T>) -> Result<T> {
         let conn = self.reader()?;
-        conn.execute_batch("BEGIN")?;
+        conn.prepare_cached("BEGIN")?.execute([])?;
         let out = f(&Db { conn: &conn });
-        conn.execute_batch("COMMIT")?;
+        conn.prepare_cached("COMMIT")?.execute([])?;
         self.readers
             .lock()
             .expect("reader pool poisoned")
@@ -213,6 +244,18 @@ impl Store {
         F: FnOnce(&mut WriteTx<'_>) -> Result<T> + Send + 'static,
     {
         self.writer.write(self.clock.clone(), f).await
+    }
+
+    /// Writes with `f`, then runs `then` in the writer over what was committed (see
+    /// [`Writer::write_then`]).
+    pub async fn write_then<T, U, F, G>(&self, f: F, then: G) -> Result<U>
+    where
+        T: Send + 'static,
+        U: Send + 'static,
+        F: FnOnce(&mut WriteTx<'_>) -> Result<T> + Send + 'static,
+        G: FnOnce(T, &writer::Committed<'_>) -> Result<U> + Send + 'static,
+    {
+        self.writer.write_then(self.clock.clone(), f, then).await
     }
 
     pub fn write_blocking<T, F>(&self, f: F) -> Result<T>

@@ -2,10 +2,13 @@
 //! [`WriteTx`] (writes), with the row types they return. Values are parsed into domain
 //! types on the way out, so the rest of the code never sees raw columns.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use rusqlite::types::Type;
 use rusqlite::{OptionalExtension, Row, params};
 
+use super::writer::LogHead;
 use super::{Db, WriteTx};
 use crate::domain::ceremony::{CeremonyState, InviteeFacts};
 use crate::domain::crypto::{KeyFingerprint, PublicKey, Sha256Hash};
@@ -578,16 +581,28 @@ pub(super) fn official_row_at(r: &Row, at: usize) -> rusqlite::Result<Official> 
 
 /// Stores the leaf hash of entry `index` and every subtree it completes, in the
 /// caller's transaction, so the tree never lags the log.
-pub(super) fn add_leaf(conn: &rusqlite::Connection, index: u64, entry: &[u8]) -> Result<()> {
+/// Stores the Merkle nodes that appending leaf `index` completes: the leaf and every
+/// subtree it closes, each hashed from its left sibling (found among the batch's nodes,
+/// else in the table) and the node just made.
+pub(super) fn add_leaf(
+    conn: &rusqlite::Connection,
+    nodes: &mut HashMap<(u32, u64), Sha256Hash>,
+    index: u64,
+    entry: &[u8],
+) -> Result<()> {
     let mut insert =
         conn.prepare_cached("INSERT INTO tree (level, idx, hash) VALUES (?1, ?2, ?3)")?;
     let mut hash = merkle::leaf_hash(entry);
     for (level, node) in merkle::completed_by_append(index) {
         if level > 0 {
-            let left = Db { conn }.subtree(level - 1, 2 * node)?;
+            let left = match nodes.get(&(level - 1, 2 * node)) {
+                Some(left) => *left,
+                None => Db { conn }.subtree(level - 1, 2 * node)?,
+            };
             hash = merkle::node_hash(&left, &hash);
         }
         insert.execute(params![level, node, &hash.0[..]])?;
+        nodes.insert((level, node), hash);
     }
     Ok(())
 }
@@ -617,12 +632,14 @@ fn check_intact(entry: &StoredEntry) -> Result<()> {
 }
 
 /// An entry just appended.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Appended {
     pub index: u64,
     pub hash: Sha256Hash,
     /// The entry's time, taken by the writer as it appended.
     pub time: DateTime<Utc>,
+    /// The entry's exact bytes, for a receipt made without reading them back.
+    pub bytes: Vec<u8>,
 }
 
 impl WriteTx<'_> {
@@ -639,55 +656,80 @@ impl WriteTx<'_> {
         not_before: Option<DateTime<Utc>>,
         body: EntryBody,
     ) -> Result<Appended> {
-        // Building on an altered entry would chain the alteration into the log.
-        let last = self.db().last_intact_entry()?;
-        let (size, head) = last.map_or((0, None), |e| (e.index + 1, Some(e.hash)));
-        let time = self.times.take(self.clock, not_before);
+        let head = self.head()?;
+        let time = self.batch.times.take(self.clock, not_before);
         let entry = Entry {
-            index: size,
+            index: head.size,
             time,
-            prev: head.unwrap_or(Sha256Hash::ZERO),
+            prev: head.hash,
             body,
         };
         let bytes = entry.encode();
-        let hash = entry_hash(&bytes);
-        self.tx
-            .prepare_cached("INSERT INTO log (idx, hash, bytes) VALUES (?1, ?2, ?3)")?
-            .execute(params![size, &hash.0[..], bytes])?;
-        add_leaf(self.tx, size, &bytes)?;
+        let hash = self.insert_entry(head.size, &bytes)?;
         Ok(Appended {
-            index: size,
+            index: head.size,
             hash,
             time,
+            bytes,
         })
     }
 
     /// Appends entry bytes fetched from another registry (a mirror's copy): they must
     /// be a valid entry that continues this log's chain.
     pub fn append_copied(&mut self, bytes: &[u8]) -> Result<Appended> {
-        let (size, head) = self.db().log_head()?;
+        let head = self.head()?;
         let entry = Entry::parse(bytes).map_err(|e| {
-            crate::error::Error::bad_request("invalid_entry", format!("entry {size}: {e}"))
+            crate::error::Error::bad_request("invalid_entry", format!("entry {}: {e}", head.size))
         })?;
-        if entry.index != size || entry.prev != head.unwrap_or(Sha256Hash::ZERO) {
+        if entry.index != head.size || entry.prev != head.hash {
             return Err(crate::error::Error::conflict(
                 "chain_broken",
                 format!(
-                    "entry {size} does not continue the chain (index {}, prev {})",
-                    entry.index, entry.prev
+                    "entry {} does not continue the chain (index {}, prev {})",
+                    head.size, entry.index, entry.prev
                 ),
             ));
         }
+        let hash = self.insert_entry(head.size, bytes)?;
+        Ok(Appended {
+            index: head.size,
+            hash,
+            time: entry.time,
+            bytes: bytes.to_vec(),
+        })
+    }
+
+    /// The head the next entry continues. Read once per batch, and only from an intact
+    /// last entry: building on an altered entry would chain the alteration into the log.
+    fn head(&mut self) -> Result<LogHead> {
+        if let Some(head) = self.batch.head {
+            return Ok(head);
+        }
+        let head = match self.db().last_intact_entry()? {
+            Some(last) => LogHead {
+                size: last.index + 1,
+                hash: last.hash,
+            },
+            None => LogHead {
+                size: 0,
+                hash: Sha256Hash::ZERO,
+            },
+        };
+        self.batch.head = Some(head);
+        Ok(head)
+    }
+
+    fn insert_entry(&mut self, index: u64, bytes: &[u8]) -> Result<Sha256Hash> {
         let hash = entry_hash(bytes);
         self.tx
             .prepare_cached("INSERT INTO log (idx, hash, bytes) VALUES (?1, ?2, ?3)")?
-            .execute(params![size, &hash.0[..], bytes])?;
-        add_leaf(self.tx, size, bytes)?;
-        Ok(Appended {
-            index: size,
+            .execute(params![index, &hash.0[..], bytes])?;
+        add_leaf(self.tx, &mut self.batch.nodes, index, bytes)?;
+        self.batch.head = Some(LogHead {
+            size: index + 1,
             hash,
-            time: entry.time,
-        })
+        });
+        Ok(hash)
     }
 
     pub fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
@@ -974,5 +1016,47 @@ impl WriteTx<'_> {
             opd.as_str()
         ])?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use rusqlite::{Connection, StatementStatus, TransactionBehavior, params};
+
+    use super::INVITEE_FACTS_SQL;
+    use crate::clock::SystemClock;
+    use crate::store::{DATABASE_FILE, Store, tune};
+
+    /// How many times the invitee lookup the writer runs for every signature was
+    /// re-prepared over 50 runs with different values, inside one write transaction.
+    fn reprepares(tuned: bool) -> i32 {
+        let dir = tempfile::tempdir().unwrap();
+        drop(Store::open(dir.path(), Arc::new(SystemClock)).unwrap());
+        let mut conn = Connection::open(dir.path().join(DATABASE_FILE)).unwrap();
+        if tuned {
+            tune(&conn).unwrap();
+        }
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .unwrap();
+        let sql = format!("{INVITEE_FACTS_SQL} WHERE i.ceremony_id = ?1 AND i.subject = ?2");
+        for ceremony in 0..50i64 {
+            let mut statement = tx.prepare_cached(&sql).unwrap();
+            let mut rows = statement.query(params![ceremony, "00"]).unwrap();
+            assert!(rows.next().unwrap().is_none());
+        }
+        let statement = tx.prepare_cached(&sql).unwrap();
+        statement.get_status(StatementStatus::RePrepare)
+    }
+
+    #[test]
+    fn a_cached_statement_is_prepared_once_not_on_every_bind() {
+        assert!(
+            reprepares(false) > 0,
+            "this SQLite no longer re-prepares on bind: the test shows nothing"
+        );
+        assert_eq!(reprepares(true), 0);
     }
 }

@@ -4,8 +4,16 @@
 //! that fails, or panics, leaves no trace and does not spoil its batch. No job's result
 //! is released before the transaction holding it is durable (WAL, synchronous=FULL) and
 //! the after-commit hook (the application publishes its signed checkpoint there) has
-//! run. The writer also owns entry time: see [`EntryClock`].
+//! run. A job may ask for a second step that runs after that hook, in the writer, over
+//! the tree as just committed: that is how a whole batch of signatures gets its receipts
+//! (inclusion proof and checkpoint) without one more read transaction each.
+//!
+//! The writer also holds what one batch needs again and again ([`Batch`]): the log's
+//! head, read and checked once per batch instead of once per entry, and the Merkle nodes
+//! the batch read or made, so proofs and the checkpoint's root come from memory. And it
+//! owns entry time: see [`EntryClock`].
 
+use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, mpsc};
 use std::thread;
@@ -16,6 +24,7 @@ use tokio::sync::oneshot;
 
 use super::{Db, WriteTx};
 use crate::clock::Clock;
+use crate::domain::crypto::Sha256Hash;
 use crate::domain::entry::next_entry_time;
 use crate::error::{Error, Result};
 
@@ -24,14 +33,15 @@ use crate::error::{Error, Result};
 const MAX_BATCH: usize = 256;
 
 /// A job runs inside the transaction and returns whether it succeeded plus a deferred
-/// reply, called once the commit outcome is known.
-type Job = Box<dyn FnOnce(&Transaction<'_>, &mut EntryClock) -> (bool, Reply) + Send>;
-type Reply = Box<dyn FnOnce(Result<()>) + Send>;
+/// reply, called once the commit outcome is known: with the committed tree, or with
+/// the error that kept the batch from being acknowledged.
+type Job = Box<dyn FnOnce(&Transaction<'_>, &mut Batch) -> (bool, Reply) + Send>;
+type Reply = Box<dyn for<'a> FnOnce(std::result::Result<&Committed<'a>, Error>) + Send>;
 
 /// Runs after every committed batch, before any of its replies is released. An error
 /// here is given to every job of the batch instead of its result: what was committed
 /// stays committed, but nothing is acknowledged that the hook could not finish.
-pub type AfterCommit = Box<dyn FnMut(&Db<'_>) -> Result<()> + Send>;
+pub type AfterCommit = Box<dyn FnMut(&Committed<'_>) -> Result<()> + Send>;
 
 enum Message {
     Job(Job),
@@ -64,6 +74,83 @@ impl EntryClock {
     }
 }
 
+/// The end of the log: how many entries it holds and the hash of the last one (zero
+/// while it is empty), the `prev` of the next entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogHead {
+    pub size: u64,
+    pub hash: Sha256Hash,
+}
+
+/// What the writer keeps for the batch it is running.
+pub struct Batch {
+    pub(super) times: EntryClock,
+    /// The log's head as this batch has made it; `None` until the first append of the
+    /// batch reads it (and checks the last entry intact) from the database. Read again
+    /// every batch, so a change made by another process between batches (`pakta erase`
+    /// beside a running server) is seen.
+    pub(super) head: Option<LogHead>,
+    /// Merkle subtree hashes this batch read or stored, by (level, index). Only a cache:
+    /// anything missing is read from the `tree` table.
+    pub(super) nodes: HashMap<(u32, u64), Sha256Hash>,
+}
+
+impl Batch {
+    fn start(&mut self) {
+        self.head = None;
+        self.nodes.clear();
+    }
+
+    /// Forgets what a failed job may have added: its rows are rolled back, so the head
+    /// goes back to where it was and nodes it made must not be served.
+    fn forget_job(&mut self, head_before: Option<LogHead>) {
+        self.head = head_before;
+        self.nodes.clear();
+    }
+}
+
+/// The database as a batch just committed it, with the batch's Merkle nodes at hand.
+pub struct Committed<'c> {
+    conn: &'c Connection,
+    head: Option<LogHead>,
+    nodes: &'c HashMap<(u32, u64), Sha256Hash>,
+}
+
+impl<'c> Committed<'c> {
+    /// What a read sees as committed, with no batch's nodes at hand (the checkpoint
+    /// published at start).
+    pub fn reading(db: &Db<'c>) -> Committed<'c> {
+        static NO_NODES: std::sync::LazyLock<HashMap<(u32, u64), Sha256Hash>> =
+            std::sync::LazyLock::new(HashMap::new);
+        Committed {
+            conn: db.conn,
+            head: None,
+            nodes: &NO_NODES,
+        }
+    }
+
+    pub fn db(&self) -> Db<'_> {
+        Db { conn: self.conn }
+    }
+
+    /// How many entries the log holds now.
+    pub fn size(&self) -> Result<u64> {
+        match self.head {
+            Some(head) => Ok(head.size),
+            None => Ok(self.db().log_head()?.0),
+        }
+    }
+
+    /// The hash of the complete subtree at (level, index), from the batch's nodes when
+    /// it has it.
+    pub fn subtree(&self, level: u32, index: u64) -> Result<Sha256Hash> {
+        match self.nodes.get(&(level, index)) {
+            Some(hash) => Ok(*hash),
+            None => self.db().subtree(level, index),
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Writer {
     jobs: mpsc::Sender<Message>,
@@ -81,9 +168,14 @@ impl Writer {
         last_time: Option<DateTime<Utc>>,
     ) -> std::io::Result<Writer> {
         let (jobs, inbox) = mpsc::channel::<Message>();
+        let batch = Batch {
+            times: EntryClock { last: last_time },
+            head: None,
+            nodes: HashMap::new(),
+        };
         thread::Builder::new()
             .name("pakta-writer".into())
-            .spawn(move || run(&mut conn, inbox, EntryClock { last: last_time }))?;
+            .spawn(move || run(&mut conn, inbox, batch))?;
         Ok(Writer { jobs })
     }
 
@@ -94,16 +186,23 @@ impl Writer {
             .map_err(|_| stopped())
     }
 
-    fn submit<T, F>(&self, clock: Arc<dyn Clock>, f: F) -> Result<oneshot::Receiver<Result<T>>>
+    fn submit<T, U, F, G>(
+        &self,
+        clock: Arc<dyn Clock>,
+        f: F,
+        then: G,
+    ) -> Result<oneshot::Receiver<Result<U>>>
     where
         T: Send + 'static,
+        U: Send + 'static,
         F: FnOnce(&mut WriteTx<'_>) -> Result<T> + Send + 'static,
+        G: FnOnce(T, &Committed<'_>) -> Result<U> + Send + 'static,
     {
         let (sender, rx) = oneshot::channel();
-        let job: Job = Box::new(move |tx, times| {
+        let job: Job = Box::new(move |tx, batch| {
             let mut w = WriteTx {
                 tx,
-                times,
+                batch,
                 clock: &*clock,
             };
             // A panic is a bug in one job: it fails that job alone (its savepoint is
@@ -120,8 +219,20 @@ impl Writer {
                 ))
             });
             let ok = outcome.is_ok();
-            let reply: Reply = Box::new(move |commit| {
-                let _ = sender.send(commit.and(outcome));
+            let reply: Reply = Box::new(move |committed| {
+                let result = match (committed, outcome) {
+                    (Err(e), _) => Err(e),
+                    (Ok(_), Err(e)) => Err(e),
+                    (Ok(committed), Ok(value)) => {
+                        catch_unwind(AssertUnwindSafe(|| then(value, committed)))
+                            .unwrap_or_else(|_| {
+                                Err(Error::internal(
+                                    "Tercatat, tetapi tanda terimanya gagal disusun. Minta lagi dengan mengirim ulang permintaan yang sama.",
+                                ))
+                            })
+                    }
+                };
+                let _ = sender.send(result);
             });
             (ok, reply)
         });
@@ -135,45 +246,64 @@ impl Writer {
         T: Send + 'static,
         F: FnOnce(&mut WriteTx<'_>) -> Result<T> + Send + 'static,
     {
-        let rx = self.submit(clock, f)?;
+        let rx = self.submit(clock, f, |value, _| Ok(value))?;
         rx.await.map_err(|_| stopped())?
     }
 
-    /// The same, for command-line tools that have no async runtime.
+    /// Runs `f` in the writer's transaction, then, once it is durable and the
+    /// after-commit hook has run, `then` over what was committed, still in the writer.
+    /// `then` runs only when `f` succeeded and the batch was acknowledged.
+    pub async fn write_then<T, U, F, G>(&self, clock: Arc<dyn Clock>, f: F, then: G) -> Result<U>
+    where
+        T: Send + 'static,
+        U: Send + 'static,
+        F: FnOnce(&mut WriteTx<'_>) -> Result<T> + Send + 'static,
+        G: FnOnce(T, &Committed<'_>) -> Result<U> + Send + 'static,
+    {
+        let rx = self.submit(clock, f, then)?;
+        rx.await.map_err(|_| stopped())?
+    }
+
+    /// The same as [`Writer::write`], for command-line tools that have no async runtime.
     pub fn write_blocking<T, F>(&self, clock: Arc<dyn Clock>, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut WriteTx<'_>) -> Result<T> + Send + 'static,
     {
-        let rx = self.submit(clock, f)?;
+        let rx = self.submit(clock, f, |value, _| Ok(value))?;
         rx.blocking_recv().map_err(|_| stopped())?
     }
 }
 
-fn run(conn: &mut Connection, inbox: mpsc::Receiver<Message>, mut times: EntryClock) {
+fn run(conn: &mut Connection, inbox: mpsc::Receiver<Message>, mut batch: Batch) {
     let mut after_commit: Option<AfterCommit> = None;
     while let Ok(first) = inbox.recv() {
-        let mut batch = Vec::new();
+        let mut jobs = Vec::new();
         let mut next = Some(first);
         while let Some(message) = next.take() {
             match message {
-                Message::Job(job) => batch.push(job),
+                Message::Job(job) => jobs.push(job),
                 Message::SetAfterCommit(hook) => after_commit = Some(hook),
             }
-            if batch.len() < MAX_BATCH {
+            if jobs.len() < MAX_BATCH {
                 next = inbox.try_recv().ok();
             }
         }
-        if batch.is_empty() {
+        if jobs.is_empty() {
             continue;
         }
-        let mut replies = Vec::with_capacity(batch.len());
-        let mut outcome = run_batch(conn, batch, &mut replies, &mut times);
+        batch.start();
+        let mut replies = Vec::with_capacity(jobs.len());
+        let mut outcome = run_batch(conn, jobs, &mut replies, &mut batch);
+        let committed = Committed {
+            conn,
+            head: batch.head,
+            nodes: &batch.nodes,
+        };
         if outcome.is_ok()
             && let Some(hook) = after_commit.as_mut()
         {
-            let db = Db { conn };
-            outcome = catch_unwind(AssertUnwindSafe(|| hook(&db))).unwrap_or_else(|_| {
+            outcome = catch_unwind(AssertUnwindSafe(|| hook(&committed))).unwrap_or_else(|_| {
                 Err(Error::internal(
                     "Registri gagal menerbitkan checkpoint; belum ada yang dikonfirmasi. Coba lagi; bila berulang, laporkan ke admin server.",
                 ))
@@ -183,33 +313,39 @@ fn run(conn: &mut Connection, inbox: mpsc::Receiver<Message>, mut times: EntryCl
             tracing::error!(error = %e, "a write batch was not acknowledged; its jobs are refused");
         }
         for reply in replies {
-            reply(outcome.clone());
+            reply(outcome.clone().map(|()| &committed));
         }
     }
 }
 
 fn run_batch(
     conn: &mut Connection,
-    batch: Vec<Job>,
+    jobs: Vec<Job>,
     replies: &mut Vec<Reply>,
-    times: &mut EntryClock,
+    batch: &mut Batch,
 ) -> Result<()> {
     // IMMEDIATE takes the write lock before the first read, so a writer from outside
     // (the WAL checkpoint after an erasure, `pakta token` or `pakta erase` on a running
     // server) makes this wait its busy timeout instead of failing the whole batch with
     // a stale snapshot.
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    for job in batch {
-        tx.execute_batch("SAVEPOINT job")?;
-        let (ok, reply) = job(&tx, times);
-        if ok {
-            tx.execute_batch("RELEASE job")?;
-        } else {
-            tx.execute_batch("ROLLBACK TO job; RELEASE job")?;
+    for job in jobs {
+        let head_before = batch.head;
+        tx.prepare_cached("SAVEPOINT job")?.execute([])?;
+        let (ok, reply) = job(&tx, batch);
+        if !ok {
+            tx.prepare_cached("ROLLBACK TO job")?.execute([])?;
+            batch.forget_job(head_before);
         }
+        tx.prepare_cached("RELEASE job")?.execute([])?;
         replies.push(reply);
     }
-    tx.commit()?;
+    let committed = tx.commit();
+    if committed.is_err() {
+        // Nothing of this batch is in the database: what it cached describes nothing.
+        batch.start();
+    }
+    committed?;
     Ok(())
 }
 
@@ -377,5 +513,109 @@ mod tests {
             "never before the floor asked for"
         );
         assert_eq!(times.peek(&clock), later);
+    }
+}
+
+#[cfg(test)]
+mod batch_tests {
+    //! The writer's per-batch head and Merkle nodes against the real schema: a job that
+    //! fails after appending must not leave its entry in the chain the next job builds
+    //! on, and receipts proved from the batch's nodes must be the proofs a reader makes.
+
+    use std::sync::Arc;
+
+    use crate::clock::SystemClock;
+    use crate::domain::crypto::Sha256Hash;
+    use crate::domain::entry::{Entry, EntryBody, entry_hash};
+    use crate::domain::ids::PledgeId;
+    use crate::domain::merkle;
+    use crate::error::Error;
+    use crate::store::Store;
+
+    fn pledge(n: u64) -> EntryBody {
+        EntryBody::PledgePublished {
+            pledge: PledgeId::new(n + 1).unwrap(),
+            title: format!("Pakta {n}"),
+            text_sha256: Sha256Hash::of(&n.to_be_bytes()),
+        }
+    }
+
+    #[test]
+    fn entries_of_failed_jobs_leave_no_gap_in_the_chain_and_receipts_match_a_readers_proofs() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), Arc::new(SystemClock)).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        // Concurrent jobs, so many share a batch; every third appends and then fails.
+        let proved: Vec<(u64, u64, Vec<u8>, Vec<Sha256Hash>)> = runtime.block_on(async {
+            let jobs = (0..300u64).map(|n| {
+                let store = store.clone();
+                async move {
+                    store
+                        .write_then(
+                            move |w| {
+                                let appended = w.append(pledge(n))?;
+                                if n % 3 == 1 {
+                                    return Err(Error::bad_request("refused", "refused"));
+                                }
+                                Ok(appended)
+                            },
+                            |appended, committed| {
+                                let size = committed.size()?;
+                                let proof =
+                                    merkle::inclusion_proof(appended.index, size, &mut |l, i| {
+                                        committed.subtree(l, i)
+                                    })?;
+                                Ok((appended.index, size, appended.bytes, proof))
+                            },
+                        )
+                        .await
+                }
+            });
+            futures_util::future::join_all(jobs)
+                .await
+                .into_iter()
+                .filter_map(|r| r.ok())
+                .collect()
+        });
+        assert_eq!(
+            proved.len(),
+            200,
+            "every job that did not fail was acknowledged"
+        );
+
+        store
+            .read_blocking(|db| {
+                let mut previous = Sha256Hash::ZERO;
+                let mut count = 0u64;
+                db.for_each_entry(|stored| {
+                    let entry = Entry::parse(&stored.bytes).unwrap();
+                    assert_eq!(entry.index, count);
+                    assert_eq!(
+                        entry.prev, previous,
+                        "entry {count} does not continue the chain"
+                    );
+                    previous = entry_hash(&stored.bytes);
+                    count += 1;
+                    Ok(())
+                })?;
+                assert_eq!(count, 200, "a failed job's entry stayed in the log");
+                for (index, size, bytes, proof) in &proved {
+                    let root = merkle::root(*size, &mut |l, i| db.subtree(l, i))?;
+                    let from_reader =
+                        merkle::inclusion_proof(*index, *size, &mut |l, i| db.subtree(l, i))?;
+                    assert_eq!(proof, &from_reader, "receipt of entry {index}");
+                    assert!(merkle::verify_inclusion(
+                        &merkle::leaf_hash(bytes),
+                        *index,
+                        *size,
+                        proof,
+                        &root
+                    ));
+                }
+                Ok(())
+            })
+            .unwrap();
     }
 }
