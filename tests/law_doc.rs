@@ -30,7 +30,7 @@ fn every_test_the_law_map_names_exists() {
     }
     for (file, test) in [
         (
-            "src/domain/audit.rs",
+            "src/domain/audit/tests.rs",
             "a_second_active_key_without_revocation_is_refused",
         ),
         (
