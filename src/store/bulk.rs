@@ -7,7 +7,7 @@
 use std::collections::VecDeque;
 use std::path::Path;
 
-use rusqlite::{Connection, params};
+use rusqlite::params;
 
 use super::writer::Writer;
 use super::{DATABASE_FILE, Db, Store, migrate};
@@ -41,25 +41,15 @@ impl Store {
                 path.display()
             )));
         }
-        let conn = Connection::open(&path)?;
-        super::tune(&conn)?;
-        conn.execute_batch(&format!(
-            "PRAGMA journal_mode = WAL;
-             PRAGMA synchronous = FULL;
-             PRAGMA foreign_keys = ON;
-             PRAGMA secure_delete = ON;
-             PRAGMA busy_timeout = 5000;
-             PRAGMA cache_size = -{BULK_CACHE_KIB};"
-        ))?;
+        let conn = super::writer_connection(&path)?;
+        conn.execute_batch(&format!("PRAGMA cache_size = -{BULK_CACHE_KIB};"))?;
         if !migrate::is_current(&conn)? {
             return Err(Error::internal(format!(
                 "The registry at {} is from an older version: open it once with `pakta serve` to bring it up to date.",
                 path.display()
             )));
         }
-        let last_time = Db { conn: &conn }.last_entry_time()?;
-        Writer::start(conn, last_time)
-            .map_err(|e| Error::internal(format!("Tidak dapat memulai penulis registri: {e}")))
+        super::start_writer(conn)
     }
 }
 
@@ -190,6 +180,8 @@ impl<'d, 'c> StoredTree<'d, 'c> {
 
 #[cfg(test)]
 mod tests {
+    use rusqlite::Connection;
+
     use super::*;
 
     fn database() -> Connection {

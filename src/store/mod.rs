@@ -42,9 +42,8 @@ pub const DATABASE_FILE: &str = "pakta.sqlite3";
 /// distinct queries per signature in a fixed order, miss the cache on every statement.
 const STATEMENT_CACHE: usize = 256;
 
-/// What every connection of the store is opened with. (The writer's connection also
-/// keeps its temporary files in memory, `temp_store = MEMORY`: each job's savepoint
-/// journals the pages the job changes, and a file for that cost a `write` call per page.)
+/// What every connection of the store is opened with (the writer's gets more:
+/// `writer_connection`).
 ///
 /// The query planner stability guarantee (QPSG) keeps one plan per statement whatever
 /// is bound to it. Without it the bundled SQLite (3.54, built with STAT4) marked the
@@ -114,20 +113,9 @@ impl Store {
                 path.display()
             ))
         })?;
-        let mut conn = Connection::open(&path)?;
-        tune(&conn)?;
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL;
-             PRAGMA synchronous = FULL;
-             PRAGMA foreign_keys = ON;
-             PRAGMA secure_delete = ON;
-             PRAGMA busy_timeout = 5000;
-             PRAGMA temp_store = MEMORY;",
-        )?;
+        let mut conn = writer_connection(&path)?;
         migrate::apply(&mut conn)?;
-        let last_time = Db { conn: &conn }.last_entry_time()?;
-        let writer = Writer::start(conn, last_time)
-            .map_err(|e| Error::internal(format!("Tidak dapat memulai penulis registri: {e}")))?;
+        let writer = start_writer(conn)?;
         Ok(Store {
             path,
             writer,
@@ -265,6 +253,31 @@ impl Store {
     {
         self.writer.write_blocking(self.clock.clone(), f)
     }
+}
+
+/// The one read-write connection, as the writer needs it: durable commits (WAL,
+/// `synchronous=FULL`), foreign keys, deleted rows zeroed, and its temporary files in
+/// memory (each job's savepoint journals the pages the job changes, and a file for that
+/// cost a `write` call per page).
+fn writer_connection(path: &Path) -> Result<Connection> {
+    let conn = Connection::open(path)?;
+    tune(&conn)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA secure_delete = ON;
+         PRAGMA busy_timeout = 5000;
+         PRAGMA temp_store = MEMORY;",
+    )?;
+    Ok(conn)
+}
+
+/// Starts the single writer over `conn`, its entries timed after the log's last one.
+fn start_writer(conn: Connection) -> Result<Writer> {
+    let last_time = Db { conn: &conn }.last_entry_time()?;
+    Writer::start(conn, last_time)
+        .map_err(|e| Error::internal(format!("Tidak dapat memulai penulis registri: {e}")))
 }
 
 /// The data directory holds personal data (the roster, statements), token hashes and
