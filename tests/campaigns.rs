@@ -383,29 +383,6 @@ fn a_campaign_ceremony_takes_the_campaigns_pledge() {
     assert_eq!(not_admin.status, 401);
 }
 
-/// Runs `work` on every item from `clients` threads at once.
-fn in_parallel<T: Send, R: Send>(
-    clients: usize,
-    items: Vec<T>,
-    work: impl Fn(T) -> R + Sync,
-) -> Vec<R> {
-    let queue = std::sync::Mutex::new(items);
-    let results = std::sync::Mutex::new(Vec::new());
-    std::thread::scope(|scope| {
-        for _ in 0..clients {
-            scope.spawn(|| {
-                loop {
-                    let next = queue.lock().unwrap().pop();
-                    let Some(item) = next else { break };
-                    let result = work(item);
-                    results.lock().unwrap().push(result);
-                }
-            });
-        }
-    });
-    results.into_inner().unwrap()
-}
-
 #[test]
 fn signing_in_two_ceremonies_of_a_campaign_at_once_gives_each_official_one_signature() {
     const OFFICIALS: usize = 150;

@@ -8,7 +8,6 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration as StdDuration, Instant};
 
@@ -27,25 +26,6 @@ use pakta::domain::receipt::Receipt;
 const OFFICIALS: usize = 2_000;
 const CLIENTS: usize = 64;
 
-/// Runs `work` on every item from `CLIENTS` threads at once.
-fn in_parallel<T: Send, R: Send>(items: Vec<T>, work: impl Fn(T) -> R + Sync) -> Vec<R> {
-    let queue = Mutex::new(items);
-    let results = Mutex::new(Vec::new());
-    std::thread::scope(|scope| {
-        for _ in 0..CLIENTS {
-            scope.spawn(|| {
-                loop {
-                    let next = queue.lock().unwrap().pop();
-                    let Some(item) = next else { break };
-                    let result = work(item);
-                    results.lock().unwrap().push(result);
-                }
-            });
-        }
-    });
-    results.into_inner().unwrap()
-}
-
 #[test]
 fn concurrent_signatures_all_land_in_a_log_that_passes_its_audit() {
     let mut app = TestApp::spawn();
@@ -54,7 +34,7 @@ fn concurrent_signatures_all_land_in_a_log_that_passes_its_audit() {
     assert_eq!(imported.body["created"], OFFICIALS, "{}", imported.text);
 
     let nips: Vec<String> = kab.officials.iter().map(|o| o.nip.clone()).collect();
-    let officials: Vec<(String, SigningKey)> = in_parallel(nips, |nip| {
+    let officials: Vec<(String, SigningKey)> = in_parallel(CLIENTS, nips, |nip| {
         let key = app.enroll(&nip);
         (nip, key)
     });
@@ -62,6 +42,7 @@ fn concurrent_signatures_all_land_in_a_log_that_passes_its_audit() {
     app.open(ceremony);
     let operator = app.token(json!({"role": "operator", "ceremony": ceremony}));
     let checked_in = in_parallel(
+        CLIENTS,
         officials.iter().map(|(nip, _)| nip.clone()).collect(),
         |nip| app.check_in(ceremony, &nip, &operator).status,
     );
@@ -88,7 +69,7 @@ fn concurrent_signatures_all_land_in_a_log_that_passes_its_audit() {
                 std::thread::sleep(StdDuration::from_millis(5));
             }
         });
-        let receipts = in_parallel(officials.clone(), |(nip, key)| {
+        let receipts = in_parallel(CLIENTS, officials.clone(), |(nip, key)| {
             let reply = app.sign(ceremony, &nip, &key);
             assert_eq!(reply.status, 201, "signature of {nip}: {}", reply.text);
             (

@@ -1,6 +1,7 @@
 // Checking the registry's proofs in the browser, independently of the server's own
 // answer: receipts (pakta/receipt/v1 with a c2sp.org/tlog-proof@v1), RFC 6962 inclusion
-// proofs, and C2SP checkpoints signed with the log's Ed25519 key.
+// and consistency proofs, C2SP checkpoints signed with the log's Ed25519 key, and the
+// witnesses' cosignatures on them (c2sp.org/tlog-cosignature).
 import { base64ToBytes, sha256Hex } from "./common.js";
 
 const encoder = new TextEncoder();
@@ -14,8 +15,9 @@ async function sha256(...parts) {
 }
 
 export const leafHash = (entry) => sha256(Uint8Array.of(0), entry);
-const nodeHash = (left, right) => sha256(Uint8Array.of(1), left, right);
-const same = (a, b) => a.length === b.length && a.every((v, i) => v === b[i]);
+export const nodeHash = (left, right) => sha256(Uint8Array.of(1), left, right);
+export const same = (a, b) => a.length === b.length && a.every((v, i) => v === b[i]);
+const hex = (bytes) => [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
 
 /** RFC 9162 §2.1.3.2. */
 export async function verifyInclusion(leaf, index, size, proof, root) {
@@ -35,6 +37,43 @@ export async function verifyInclusion(leaf, index, size, proof, root) {
     sn = Math.floor(sn / 2);
   }
   return sn === 0 && same(r, root);
+}
+
+function isPowerOfTwo(n) {
+  while (n > 1 && n % 2 === 0) n /= 2;
+  return n === 1;
+}
+
+/**
+ * RFC 9162 §2.1.4.2: the tree of size m with oldRoot is a prefix of the tree of size n
+ * with newRoot. The same fold as verify_consistency in src/domain/merkle.rs.
+ */
+export async function verifyConsistency(m, n, proof, oldRoot, newRoot) {
+  if (m > n) return false;
+  if (m === n) return proof.length === 0 && same(oldRoot, newRoot);
+  if (m === 0) return proof.length === 0;
+  // "If first is an exact power of 2, then prepend first_hash to the consistency_path."
+  const path = isPowerOfTwo(m) ? [oldRoot, ...proof] : [...proof];
+  if (path.length === 0) return false;
+  let fn = m - 1, sn = n - 1;
+  // "If LSB(fn) is set, then right-shift both fn and sn equally until LSB(fn) is not set."
+  while (fn % 2 === 1) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); }
+  let fr = path[0], sr = path[0];
+  for (const c of path.slice(1)) {
+    if (sn === 0) return false;
+    if (fn % 2 === 1 || fn === sn) {
+      fr = await nodeHash(c, fr);
+      sr = await nodeHash(c, sr);
+      if (fn % 2 === 0) {
+        while (fn % 2 === 0 && fn !== 0) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); }
+      }
+    } else {
+      sr = await nodeHash(sr, c);
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  return sn === 0 && same(fr, oldRoot) && same(sr, newRoot);
 }
 
 /** Splits "name+hexid+base64(0x01||key)". */
@@ -66,6 +105,55 @@ export async function openNote(note, vkeyText) {
     if (await crypto.subtle.verify({ name: "Ed25519" }, publicKey, sig.slice(4), encoder.encode(text))) return text;
   }
   return null;
+}
+
+/**
+ * A witness's verifier key, "name+hexid+base64(0x04||key)" (c2sp.org/tlog-cosignature,
+ * Ed25519 cosignature/v1); throws a readable error for anything else. The id is checked
+ * against SHA-256(name || "\n" || 0x04 || key)[:4], so a key pasted under another name
+ * is refused rather than silently never matching.
+ */
+export async function parseWitnessKey(line) {
+  const text = line.trim();
+  const [name, id, key] = splitVkey(text);
+  let keyBytes;
+  try { keyBytes = base64ToBytes(key); } catch { keyBytes = new Uint8Array(); }
+  if (!name || /\s/.test(name) || !/^[0-9a-f]{8}$/.test(id) || keyBytes.length !== 33 || keyBytes[0] !== 4) {
+    throw new Error(`"${text}" bukan kunci verifikasi saksi (bentuknya nama+id+kunci, dengan kunci Ed25519 cosignature/v1).`);
+  }
+  const expected = hex((await sha256(encoder.encode(`${name}\n`), keyBytes)).slice(0, 4));
+  if (expected !== id) throw new Error(`Kunci saksi "${name}" tidak cocok dengan id-nya ${id}: periksa kembali salinannya.`);
+  const publicKey = await crypto.subtle.importKey("raw", keyBytes.slice(1), { name: "Ed25519" }, false, ["verify"]);
+  return { name, id, publicKey };
+}
+
+/**
+ * The witnesses among `witnesses` (from parseWitnessKey) whose cosignature on the note
+ * verifies, each once, with the time it cosigned (seconds since 1970). A line is
+ * "— name base64(keyid(4) || time, u64 big-endian (8) || signature (64))", and the signed
+ * message is "cosignature/v1\ntime <time>\n" followed by the checkpoint text. Lines of
+ * names or key ids not given (the log's own signature, other witnesses) are ignored.
+ */
+export async function cosigners(note, witnesses) {
+  const split = note.lastIndexOf("\n\n");
+  if (split < 0) return [];
+  const text = note.slice(0, split + 1);
+  const found = new Map();
+  for (const line of note.slice(split + 2).split("\n")) {
+    if (!line.startsWith("\u2014 ")) continue;
+    const [name, b64] = line.slice(2).split(" ");
+    let sig;
+    try { sig = base64ToBytes(b64 ?? ""); } catch { continue; }
+    if (sig.length !== 76 || found.has(name)) continue;
+    const witness = witnesses.find((w) => w.name === name && w.id === hex(sig.slice(0, 4)));
+    if (!witness) continue;
+    const time = Number(new DataView(sig.buffer, sig.byteOffset + 4, 8).getBigUint64(0));
+    const message = encoder.encode(`cosignature/v1\ntime ${time}\n${text}`);
+    if (await crypto.subtle.verify({ name: "Ed25519" }, witness.publicKey, sig.slice(12), message)) {
+      found.set(name, { name, time });
+    }
+  }
+  return [...found.values()];
 }
 
 export function parseCheckpoint(text) {

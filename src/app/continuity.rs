@@ -15,7 +15,8 @@
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
 use super::setup::{LogSigner, ORIGIN_META};
 use crate::domain::crypto::Sha256Hash;
@@ -41,6 +42,19 @@ pub fn checkpoint_path(data_dir: &Path) -> PathBuf {
     data_dir.join(CHECKPOINT_FILE)
 }
 
+/// The checkpoint a registry in `data_dir` serves, read from its files (for publishing
+/// while it runs): the latest one its witnesses cosigned when there is one, as
+/// `GET /checkpoint` does, else the one the log signed and kept.
+pub fn served_checkpoint(data_dir: &Path) -> std::io::Result<String> {
+    match std::fs::read_to_string(data_dir.join(super::witnessing::WITNESSED_FILE)) {
+        Ok(note) => Ok(note),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::read_to_string(checkpoint_path(data_dir))
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// The registry refuses to serve; `message` says what happened and what to do.
 fn refuse(code: &'static str, message: String) -> Error {
     Error::new(ErrorKind::Unavailable, code, message)
@@ -58,6 +72,9 @@ pub struct Publisher {
     log: Arc<LogSigner>,
     path: PathBuf,
     current: Mutex<Published>,
+    /// Signalled after each new checkpoint, for whoever follows the log's growth (the
+    /// witnesses' rounds).
+    grown: Condvar,
 }
 
 impl Publisher {
@@ -66,7 +83,19 @@ impl Publisher {
             log,
             path: checkpoint_path(data_dir),
             current: Mutex::new(current),
+            grown: Condvar::new(),
         }
+    }
+
+    /// The current checkpoint once its size is beyond `size`, or after `timeout` if the
+    /// log has not grown by then.
+    pub fn wait_beyond(&self, size: u64, timeout: Duration) -> Published {
+        let current = self.current.lock().expect("publisher poisoned");
+        let (current, _) = self
+            .grown
+            .wait_timeout_while(current, timeout, |c| c.size <= size)
+            .expect("publisher poisoned");
+        current.clone()
     }
 
     pub fn current(&self) -> Published {
@@ -89,13 +118,14 @@ impl Publisher {
         });
         keep(&self.path, &note)?;
         *current = Published { size, root, note };
+        self.grown.notify_all();
         Ok(())
     }
 }
 
 /// Writes the checkpoint so that after a crash the file holds either the old one or the
 /// new one, whole: a temporary file, synced, renamed over, and the directory synced.
-fn keep(path: &Path, note: &str) -> Result<()> {
+pub(super) fn keep(path: &Path, note: &str) -> Result<()> {
     let failed = |e: std::io::Error| {
         tracing::error!(error = %e, path = %path.display(), "cannot keep the signed checkpoint");
         Error::new(

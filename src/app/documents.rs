@@ -210,7 +210,7 @@ impl App {
         let last = closed.as_ref().or(opened.as_ref()).map(|e| e.index);
         let published = match last {
             Some(index) => self.checkpoint_covering(index).await?,
-            None => self.publisher.current(),
+            None => self.served(),
         };
         let origin = published
             .note

@@ -17,6 +17,7 @@ mod erasure;
 mod hall;
 mod log;
 mod paging;
+pub mod publishing;
 mod recap;
 mod reports;
 mod representation;
@@ -26,6 +27,7 @@ mod signing;
 mod transparency;
 mod units;
 mod verify;
+mod witnessing;
 
 use std::sync::Arc;
 
@@ -66,6 +68,7 @@ pub use units::{
     UnmappedUnit,
 };
 pub use verify::{RepresentationProof, SignedPledge, Verification, kind_words};
+pub use witnessing::{WITNESSED_FILE, WitnessEndpoint};
 
 use crate::clock::Clock;
 use crate::domain::zone::Zone;
@@ -84,6 +87,10 @@ pub struct Config {
     pub statement_ttl: Duration,
     /// How long a printed enrollment code works.
     pub enrollment_code_ttl: Duration,
+    /// The witnesses asked to cosign each new checkpoint (none: the log's signature
+    /// alone), and how many of them must cosign before a checkpoint is served.
+    pub witnesses: Vec<WitnessEndpoint>,
+    pub witness_quorum: usize,
 }
 
 impl Default for Config {
@@ -93,6 +100,8 @@ impl Default for Config {
             zone: Zone::Wib,
             statement_ttl: Duration::minutes(15),
             enrollment_code_ttl: Duration::days(14),
+            witnesses: Vec::new(),
+            witness_quorum: 0,
         }
     }
 }
@@ -115,6 +124,8 @@ pub struct App {
     log: Arc<LogSigner>,
     /// The only signer of checkpoints, and the last one it kept.
     publisher: Arc<continuity::Publisher>,
+    /// The witnessed checkpoint, when witnesses are configured.
+    witnessing: Option<Arc<witnessing::Witnessing>>,
     secrets: Secrets,
 }
 
@@ -125,6 +136,7 @@ impl App {
         config: Config,
         log: Arc<LogSigner>,
         publisher: Arc<continuity::Publisher>,
+        witnessing: Option<Arc<witnessing::Witnessing>>,
         secrets: Secrets,
     ) -> App {
         App {
@@ -133,6 +145,7 @@ impl App {
             config: Arc::new(config),
             log,
             publisher,
+            witnessing,
             secrets,
         }
     }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use ed25519_dalek::SigningKey;
 
 use super::continuity::{self, Publisher};
+use super::witnessing::{WITNESSED_FILE, Witnessing};
 use super::{App, Config, Secrets, random};
 use crate::clock::Clock;
 use crate::domain::crypto::Sha256Hash;
@@ -62,6 +63,46 @@ pub fn default_origin(instansi: &str) -> String {
         }
     }
     format!("pakta/{}", slug.trim_end_matches('-'))
+}
+
+/// Starts asking the configured witnesses to cosign. Without witnesses, a witnessed
+/// checkpoint kept by an earlier run is set aside (renamed, as evidence), so that
+/// publishing never serves a cosigned checkpoint that no longer follows the log.
+fn start_witnessing(
+    config: &Config,
+    data_dir: &Path,
+    log: &LogSigner,
+    store: &Store,
+    publisher: &Arc<Publisher>,
+) -> Result<Option<Arc<Witnessing>>> {
+    if config.witnesses.is_empty() {
+        let kept = data_dir.join(WITNESSED_FILE);
+        if kept.exists() {
+            std::fs::rename(&kept, kept.with_extension("previous")).map_err(|e| {
+                Error::internal(format!("cannot set aside {}: {e}", kept.display()))
+            })?;
+        }
+        return Ok(None);
+    }
+    let quorum = config.witness_quorum;
+    if quorum == 0 || quorum > config.witnesses.len() {
+        return Err(Error::bad_request(
+            "invalid_witness_quorum",
+            format!(
+                "--witness-quorum must be between 1 and the number of witnesses ({}); it is {quorum}",
+                config.witnesses.len()
+            ),
+        ));
+    }
+    Witnessing::start(
+        config.witnesses.clone(),
+        quorum,
+        data_dir,
+        log.vkey(),
+        store.clone(),
+        publisher.clone(),
+    )
+    .map(Some)
 }
 
 /// A secret of the registry (behind the hall's presence codes, or the seal on issued
@@ -166,6 +207,7 @@ impl App {
         store
             .writer()
             .set_after_commit(Box::new(move |committed| hook.publish(committed)))?;
+        let witnessing = start_witnessing(&config, data_dir, &log, &store, &publisher)?;
         let presence_secret = registry_secret(&store, PRESENCE_SECRET_META)?;
         let statement_secret = registry_secret(&store, STATEMENT_SECRET_META)?;
         Ok(App::new(
@@ -174,6 +216,7 @@ impl App {
             config,
             log,
             publisher,
+            witnessing,
             Secrets {
                 presence: presence_secret,
                 statement: statement_secret,

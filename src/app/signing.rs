@@ -342,6 +342,13 @@ impl App {
             )
             .await?;
         match outcome {
+            Ok((mut accepted, _, _, _)) if self.witnessing.is_some() => {
+                // The receipt waits for a checkpoint the witnesses cosigned.
+                accepted.receipt = self
+                    .receipt(accepted.index, key, signature, document)
+                    .await?;
+                Ok(Submitted::Appended(accepted))
+            }
             Ok((mut accepted, entry, proof, checkpoint)) => {
                 accepted.receipt = Receipt {
                     key,

@@ -27,11 +27,34 @@ pub struct ConsistencyProof {
     pub hashes: Vec<String>,
 }
 
+/// The bytes of a tile the log of `db` has all of (checked by the caller with
+/// [`TilePath::available_in`]): what `GET /tile/…` serves and what is published to
+/// object storage.
+pub(crate) fn tile_bytes(db: &Db<'_>, tile: &TilePath) -> Result<Vec<u8>> {
+    Ok(match tile.kind {
+        TileKind::Hashes(_) => {
+            let level = tile.tree_level().expect("hash tiles have a level");
+            db.subtrees(level, tile.first(), tile.count())?
+                .iter()
+                .flat_map(|h| h.0)
+                .collect()
+        }
+        TileKind::Entries => {
+            let entries = db.log_entries(tile.first(), tile.count())?;
+            entry_bundle(entries.iter().map(|e| e.bytes.as_slice()))
+        }
+    })
+}
+
 /// A tile's bytes and whether it is full (and so may be cached forever).
 pub struct Tile {
     pub bytes: Vec<u8>,
     pub full: bool,
 }
+
+/// How long a receipt waits for its entry's checkpoint to be cosigned: a few witness
+/// rounds (one per second).
+const WITNESS_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 fn b64(hashes: Vec<Sha256Hash>) -> Vec<String> {
     hashes.iter().map(|h| encode_base64(&h.0)).collect()
@@ -64,14 +87,38 @@ impl App {
     /// The last checkpoint the registry signed and kept. Only the writer signs
     /// checkpoints (after each commit, see [`super::continuity`]), so whatever is served
     /// here is already remembered across a crash.
+    ///
+    /// With witnesses, it is the latest checkpoint a quorum of them cosigned (the log's
+    /// own until the first one is): what a reader can trust without trusting the
+    /// registry alone.
     pub fn checkpoint(&self) -> String {
-        self.publisher.current().note
+        self.served().note
+    }
+
+    pub(super) fn served(&self) -> continuity::Published {
+        self.witnessing
+            .as_ref()
+            .and_then(|w| w.current())
+            .unwrap_or_else(|| self.publisher.current())
     }
 
     /// The kept checkpoint, once it covers entry `index`. A batch whose checkpoint could
     /// not be kept (a full disk) leaves it behind; an empty write asks the writer to
     /// publish again.
+    ///
+    /// With witnesses, it waits up to [`WITNESS_WAIT`] for a cosigned checkpoint covering
+    /// the entry; past that, the log's own checkpoint is given (the entry is durable
+    /// either way), and a reader who asks for a quorum sees that it was not reached.
     pub(super) async fn checkpoint_covering(&self, index: u64) -> Result<continuity::Published> {
+        if let Some(witnessing) = &self.witnessing {
+            if let Some(witnessed) = witnessing.covering(index, WITNESS_WAIT).await {
+                return Ok(witnessed);
+            }
+            tracing::warn!(
+                index,
+                "no witnessed checkpoint covers the entry yet; the receipt carries the log's signature only"
+            );
+        }
         let published = self.publisher.current();
         if published.size > index {
             return Ok(published);
@@ -187,19 +234,7 @@ impl App {
                 if !tile.available_in(db.log_head()?.0) {
                     return Ok(None);
                 }
-                Ok(Some(match tile.kind {
-                    TileKind::Hashes(_) => {
-                        let level = tile.tree_level().expect("hash tiles have a level");
-                        db.subtrees(level, tile.first(), tile.count())?
-                            .iter()
-                            .flat_map(|h| h.0)
-                            .collect()
-                    }
-                    TileKind::Entries => {
-                        let entries = db.log_entries(tile.first(), tile.count())?;
-                        entry_bundle(entries.iter().map(|e| e.bytes.as_slice()))
-                    }
-                }))
+                tile_bytes(db, &tile).map(Some)
             })
             .await?
             .ok_or_else(missing)?;

@@ -103,6 +103,17 @@ pub fn verify(data: Option<&Path>, export: Option<&Path>) -> Result<ExitCode> {
     }
 }
 
+/// The audit `pakta verify --data DIR` runs, for a command that must see it pass before
+/// it goes on (`pakta restore`): the verdict, with the same progress and summary line on
+/// standard error.
+pub(super) fn audit_data_dir(dir: &Path) -> Result<Result<AuditSummary, AuditFailure>> {
+    let started = Instant::now();
+    let mut progress = Progress::new();
+    let (outcome, checks) = verify_data_dir(dir, &mut progress)?;
+    progress.finish(started, &checks);
+    Ok(outcome)
+}
+
 /// How far the audit is: a progress bar when standard error is a terminal; otherwise
 /// one summary line at the end, so logs and scripts get a figure, not a redrawn bar.
 struct Progress {
@@ -560,12 +571,42 @@ pub fn export(dir: &Path, out: &Path) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn verify_receipt(file: &Path, vkey: &str) -> Result<ExitCode> {
+/// `pakta verify-receipt FILE --vkey VKEY [--witness WKEY …] [--quorum K]`: the five
+/// checks of FORMATS §17.1 and, with witness keys, a sixth, `witnesses`: at least K of
+/// them (all of them by default) cosigned the receipt's checkpoint.
+pub fn verify_receipt(
+    file: &Path,
+    vkey: &str,
+    witnesses: &[String],
+    quorum: Option<usize>,
+) -> Result<ExitCode> {
     let vkey = super::mirror::read_vkey(vkey)?;
+    let witnesses = witnesses
+        .iter()
+        .map(|w| super::witness::read_witness_key(w))
+        .collect::<Result<Vec<_>>>()?;
+    let quorum = match quorum {
+        Some(_) if witnesses.is_empty() => {
+            bail!("--quorum counts witnesses: give their keys with --witness VKEY (repeatable)")
+        }
+        Some(k) if k == 0 || k > witnesses.len() => bail!(
+            "--quorum must be between 1 and the number of --witness keys ({})",
+            witnesses.len()
+        ),
+        Some(k) => k,
+        None => witnesses.len(),
+    };
     let text = std::fs::read_to_string(file)
         .with_context(|| format!("cannot read the receipt {}", file.display()))?;
     let receipt = pakta::domain::receipt::Receipt::parse(&text)?;
-    let checks = receipt.verify(&vkey);
+    let mut checks = receipt.verify(&vkey);
+    if !witnesses.is_empty() {
+        checks.push(pakta::domain::cosignature::witness_check(
+            &receipt.checkpoint,
+            &witnesses,
+            quorum,
+        ));
+    }
     for c in &checks {
         println!(
             "{} {}: {}",

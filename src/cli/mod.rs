@@ -2,14 +2,17 @@
 //! over the library; errors are reported with `anyhow` context saying what to do next.
 
 mod audit;
+mod backup;
 mod bench_signing;
 mod erase;
 mod generate;
 mod mirror;
 mod pledge;
+mod publish;
 mod serve;
 mod sign;
 mod token;
+mod witness;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -74,10 +77,25 @@ enum Command {
         /// The log's verifier key, or a file holding it.
         #[arg(long)]
         vkey: String,
+        /// A witness's verifier key (or a file holding it) whose cosignature on the
+        /// receipt's checkpoint is checked; repeatable.
+        #[arg(long = "witness", value_name = "VKEY")]
+        witnesses: Vec<String>,
+        /// How many of the --witness keys must have cosigned (default: all of them).
+        #[arg(long, value_name = "K")]
+        quorum: Option<usize>,
     },
+    /// Cosign registries' checkpoints as a witness (c2sp.org/tlog-witness), only when
+    /// each extends what this witness saw before; prints its verifier key first.
+    Witness(witness::WitnessArgs),
     /// Follow a registry from its checkpoint and tiles, keeping a verified copy; stops
-    /// with exit status 3 on a fork.
+    /// with exit status 3 on a fork. With --registries FILE, watch many registries and
+    /// report forks and logs that stopped growing.
     Mirror(mirror::MirrorArgs),
+    /// Publish the log's tiles, entry bundles and checkpoint, the verifier key and the
+    /// verification page to object storage (S3-compatible) or a directory, for a CDN or
+    /// a plain web server to serve; uploads only what is new since the last round.
+    Publish(publish::PublishArgs),
     /// Erase one official's personal data (UU 27/2022): roster row, signed statements,
     /// enrollment messages. The log records the erasure and still verifies.
     Erase {
@@ -96,6 +114,12 @@ enum Command {
     /// Benchmarks (README, "Performance, measured").
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Copy a registry, while it serves, into one file (database snapshot, log key,
+    /// checkpoint, manifest); keep it as you keep the log key.
+    Backup(backup::BackupArgs),
+    /// Bring a backup back into a new data directory, only once it is shown consistent
+    /// with the checkpoint it had published (and with --checkpoint, a later one).
+    Restore(backup::RestoreArgs),
     /// Write the log and the statements kept beside it to one file for an auditor.
     Export {
         #[arg(long, default_value = "./pakta-data")]
@@ -137,8 +161,17 @@ pub fn main() -> ExitCode {
         Command::Pledge(args) => pledge::pledge(args),
         Command::Verify { data, export } => audit::verify(data.as_deref(), export.as_deref()),
         Command::Export { data, out } => audit::export(&data, &out),
-        Command::VerifyReceipt { file, vkey } => audit::verify_receipt(&file, &vkey),
+        Command::Backup(args) => backup::backup(args),
+        Command::Restore(args) => backup::restore(args),
+        Command::VerifyReceipt {
+            file,
+            vkey,
+            witnesses,
+            quorum,
+        } => audit::verify_receipt(&file, &vkey, &witnesses, quorum),
+        Command::Witness(args) => witness::witness(args),
         Command::Mirror(args) => mirror::mirror(args),
+        Command::Publish(args) => publish::publish(args),
         Command::Token(command) => token::token(command),
         Command::Erase { nip, data, yes } => erase::erase(&nip, &data, yes),
         Command::Bench(BenchCommand::Generate(args)) => generate::generate(&args),

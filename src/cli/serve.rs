@@ -9,7 +9,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 
-use pakta::app::{App, Config};
+use pakta::app::{App, Config, WitnessEndpoint};
 use pakta::clock::{Clock, SystemClock};
 use pakta::demo::kabupaten::DemoKabupaten;
 use pakta::demo::load::{DEMO_OFFICIALS, DEMO_SEED, load};
@@ -34,6 +34,21 @@ pub struct ServeArgs {
     /// e.g. pakta.bkpsdm.example.go.id/netralitas-2024.
     #[arg(long)]
     origin: Option<String>,
+    /// A witness asked to cosign each new checkpoint, as NAME=VKEY@URL (VKEY as
+    /// `pakta witness` prints it, URL its address); repeatable.
+    #[arg(long = "witness", value_name = "NAME=VKEY@URL")]
+    witnesses: Vec<WitnessEndpoint>,
+    /// How many witnesses must cosign a checkpoint before it is served and put in
+    /// receipts (default: all of them).
+    #[arg(long, value_name = "K")]
+    witness_quorum: Option<usize>,
+    /// Also publish the tiles, entry bundles and checkpoint to object storage after the
+    /// log grows, so a CDN can serve every read of the log (see `pakta publish --help`).
+    #[arg(long, value_name = "URL", long_help = super::publish::DESTINATION_HELP)]
+    publish: Option<String>,
+    /// With --publish: at most one publishing round per this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value = "1", value_parser = super::publish::parse_interval)]
+    publish_interval: std::time::Duration,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -105,9 +120,12 @@ fn run(app: App, listener: TcpListener, limits: Limits) -> Result<ExitCode> {
 
 pub fn serve(args: ServeArgs) -> Result<ExitCode> {
     let zone = Zone::parse(&args.timezone)?;
+    let witness_quorum = args.witness_quorum.unwrap_or(args.witnesses.len());
     let config = Config {
         instansi: args.instansi,
         zone,
+        witnesses: args.witnesses,
+        witness_quorum,
         ..Config::default()
     };
     let listener = bind(&args.listen)?;
@@ -119,6 +137,11 @@ pub fn serve(args: ServeArgs) -> Result<ExitCode> {
         None => println!(
             "admin token: as set before (PAKTA_ADMIN_TOKEN or the one printed at first start)"
         ),
+    }
+    if let Some(url) = &args.publish {
+        super::publish::start(app.clone(), url, args.publish_interval)
+            .with_context(|| format!("cannot publish to {url}"))?;
+        println!("publishing the log to {url}");
     }
     run(app, listener, args.limits.limits())
 }

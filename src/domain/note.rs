@@ -66,42 +66,52 @@ impl VerifierKey {
     }
 
     pub fn parse(text: &str) -> Result<VerifierKey, NoteError> {
-        let mut parts = text.trim().splitn(3, '+');
-        let (Some(name), Some(id), Some(key)) = (parts.next(), parts.next(), parts.next()) else {
-            return Err(NoteError::BadVerifierKey);
-        };
-        let mut id_bytes = [0u8; 4];
-        if !is_valid_name(name) || id.len() != 8 || hex::decode_to_slice(id, &mut id_bytes).is_err()
-        {
-            return Err(NoteError::BadVerifierKey);
-        }
-        let raw = STANDARD
-            .decode(key)
-            .map_err(|_| NoteError::BadVerifierKey)?;
-        let [ALG_ED25519, rest @ ..] = raw.as_slice() else {
-            return Err(NoteError::BadVerifierKey);
-        };
-        let bytes: [u8; 32] = rest.try_into().map_err(|_| NoteError::BadVerifierKey)?;
-        let key = PublicKey::from_bytes(&bytes).map_err(|_| NoteError::BadVerifierKey)?;
+        let (name, id, key) = parse_vkey(text, ALG_ED25519)?;
         let vkey = VerifierKey::new(name, key);
-        if vkey.id != id_bytes {
+        if vkey.id != id {
             return Err(NoteError::VerifierKeyIdMismatch);
         }
         Ok(vkey)
     }
 }
 
+/// signed-note "verifier keys": `<name>+<8 hex digits of key id>+<base64 of the type
+/// byte and the key>`, for a key of type `alg` (0x01 a log's Ed25519 key, 0x04 a
+/// witness's cosignature/v1 key). The id is returned for the caller to recompute by
+/// the rule of its type.
+pub(super) fn parse_vkey(text: &str, alg: u8) -> Result<(&str, [u8; 4], PublicKey), NoteError> {
+    let mut parts = text.trim().splitn(3, '+');
+    let (Some(name), Some(id), Some(key)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(NoteError::BadVerifierKey);
+    };
+    let mut id_bytes = [0u8; 4];
+    if !is_valid_name(name) || id.len() != 8 || hex::decode_to_slice(id, &mut id_bytes).is_err() {
+        return Err(NoteError::BadVerifierKey);
+    }
+    let raw = STANDARD
+        .decode(key)
+        .map_err(|_| NoteError::BadVerifierKey)?;
+    let [found, rest @ ..] = raw.as_slice() else {
+        return Err(NoteError::BadVerifierKey);
+    };
+    if *found != alg {
+        return Err(NoteError::BadVerifierKey);
+    }
+    let bytes: [u8; 32] = rest.try_into().map_err(|_| NoteError::BadVerifierKey)?;
+    let key = PublicKey::from_bytes(&bytes).map_err(|_| NoteError::BadVerifierKey)?;
+    Ok((name, id_bytes, key))
+}
+
+/// The text form of a verifier key of type `alg` (see [`parse_vkey`]).
+pub(super) fn format_vkey(name: &str, id: &[u8; 4], alg: u8, key: &PublicKey) -> String {
+    let mut raw = vec![alg];
+    raw.extend_from_slice(&key.to_bytes());
+    format!("{name}+{}+{}", hex::encode(id), STANDARD.encode(raw))
+}
+
 impl std::fmt::Display for VerifierKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut raw = vec![ALG_ED25519];
-        raw.extend_from_slice(&self.key.to_bytes());
-        write!(
-            f,
-            "{}+{}+{}",
-            self.name,
-            hex::encode(self.id),
-            STANDARD.encode(raw)
-        )
+        f.write_str(&format_vkey(&self.name, &self.id, ALG_ED25519, &self.key))
     }
 }
 
@@ -112,34 +122,56 @@ pub fn sign_note(text: &str, name: &str, key: &SigningKey) -> String {
         .expect("a key made from a seed is never weak");
     let mut sig = key_id(name, &public).to_vec();
     sig.extend_from_slice(&key.sign(text.as_bytes()).to_bytes());
-    format!("{text}\n{SIG_PREFIX}{name} {}\n", STANDARD.encode(sig))
+    format!("{text}\n{}", signature_line(name, &sig))
 }
 
-/// Checks that `note` carries a valid signature by `vkey` and returns its text.
-/// Signatures by other keys (witness cosignatures) are allowed and ignored.
-pub fn open_note<'a>(note: &'a str, vkey: &VerifierKey) -> Result<&'a str, NoteError> {
+/// One signature line of a note: the key name and the decoded signature bytes (key id
+/// first). Which key made it is for the reader to decide.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoteSignature<'a> {
+    pub name: &'a str,
+    pub bytes: Vec<u8>,
+}
+
+/// signed-note: splits a note into its text (everything up to the LF before the last
+/// blank line) and its signature lines, each well-formed or the whole note is refused.
+pub fn split_note(note: &str) -> Result<(&str, Vec<NoteSignature<'_>>), NoteError> {
     if !note.ends_with('\n') {
         return Err(NoteError::Malformed("it must end with a newline"));
     }
     let split = note
         .rfind("\n\n")
         .ok_or(NoteError::Malformed("no blank line before the signatures"))?;
-    let (text, signatures) = (&note[..=split], &note[split + 2..]);
-    let mut signed_by_us = None;
-    for line in signatures.lines() {
+    let (text, block) = (&note[..=split], &note[split + 2..]);
+    let mut signatures = Vec::new();
+    for line in block.lines() {
         let rest = line.strip_prefix(SIG_PREFIX).ok_or(NoteError::Malformed(
             "a signature line must start with an em dash",
         ))?;
         let (name, sig) = rest.split_once(' ').ok_or(NoteError::Malformed(
             "a signature line needs a name and a signature",
         ))?;
-        let sig = STANDARD
+        let bytes = STANDARD
             .decode(sig)
             .map_err(|_| NoteError::Malformed("a signature is not base64"))?;
-        if name == vkey.name && sig.len() == 68 && sig[..4] == vkey.id {
-            signed_by_us = Some(sig);
-        }
+        signatures.push(NoteSignature { name, bytes });
     }
+    Ok((text, signatures))
+}
+
+/// A signature line, as it follows a note's text: `— <name> <base64 of bytes>` and LF.
+pub fn signature_line(name: &str, bytes: &[u8]) -> String {
+    format!("{SIG_PREFIX}{name} {}\n", STANDARD.encode(bytes))
+}
+
+/// Checks that `note` carries a valid signature by `vkey` and returns its text.
+/// Signatures by other keys (witness cosignatures) are allowed and ignored.
+pub fn open_note<'a>(note: &'a str, vkey: &VerifierKey) -> Result<&'a str, NoteError> {
+    let (text, signatures) = split_note(note)?;
+    let signed_by_us = signatures
+        .into_iter()
+        .find(|s| s.name == vkey.name && s.bytes.len() == 68 && s.bytes[..4] == vkey.id)
+        .map(|s| s.bytes);
     let sig = signed_by_us.ok_or_else(|| NoteError::NotSignedBy(vkey.name.clone()))?;
     let sig: [u8; 64] = sig[4..].try_into().expect("length checked");
     if !vkey

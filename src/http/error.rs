@@ -207,3 +207,25 @@ pub async fn unknown_route(req: HttpRequest) -> Result<HttpResponse, Error> {
         ),
     ))
 }
+
+/// c2sp.org/tlog-witness: each refusal of `add-checkpoint` has its own status, and a
+/// conflict tells the client the size the witness knows, as `text/x.tlog.size`, so it
+/// can retry with the right consistency proof.
+pub fn witness_refusal(refusal: &crate::domain::witness::Refusal) -> HttpResponse {
+    use crate::domain::witness::Refusal;
+    let status = match refusal {
+        Refusal::Malformed(_) | Refusal::OldSizeBeyond { .. } => StatusCode::BAD_REQUEST,
+        Refusal::UnknownLog(_) => StatusCode::NOT_FOUND,
+        Refusal::NotSigned(_) => StatusCode::FORBIDDEN,
+        Refusal::Conflict { .. } => StatusCode::CONFLICT,
+        Refusal::BadProof { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    match refusal {
+        Refusal::Conflict { known } => HttpResponse::build(status)
+            .content_type("text/x.tlog.size")
+            .body(format!("{known}\n")),
+        other => HttpResponse::build(status)
+            .content_type("text/plain; charset=utf-8")
+            .body(format!("{other}\n")),
+    }
+}

@@ -9,6 +9,7 @@ mod handlers;
 mod limits;
 mod pages;
 mod protocol;
+mod witness;
 
 use std::net::TcpListener;
 
@@ -16,6 +17,8 @@ use actix_web::middleware::from_fn;
 use actix_web::{App as ActixApp, dev::Server, web};
 
 pub use limits::Limits;
+pub use pages::web_file;
+pub use witness::serve_witness;
 
 use crate::app::App;
 

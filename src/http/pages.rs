@@ -37,24 +37,29 @@ pub fn security_headers() -> DefaultHeaders {
         .fold(DefaultHeaders::new(), |headers, header| headers.add(header))
 }
 
+/// A file of `web/` and its `Content-Type`, as the registry serves it (and as it is
+/// published beside the tiles).
+pub fn web_file(name: &str) -> Option<(Vec<u8>, String)> {
+    let content = Web::get(name)?;
+    let mime = content.metadata.mimetype();
+    let mime = if mime.starts_with("text/") || mime.ends_with("javascript") {
+        format!("{mime}; charset=utf-8")
+    } else {
+        mime.to_string()
+    };
+    Some((content.data.into_owned(), mime))
+}
+
 pub async fn web_page(file: Option<web::Path<String>>) -> HttpResponse {
     let name = file.map_or_else(|| "index.html".to_string(), |f| f.into_inner());
-    match Web::get(&name) {
-        Some(content) => {
-            let mime = content.metadata.mimetype();
-            let mime = if mime.starts_with("text/") || mime.ends_with("javascript") {
-                format!("{mime}; charset=utf-8")
-            } else {
-                mime.to_string()
-            };
-            HttpResponse::Ok()
-                .insert_header((
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_str(&mime).expect("valid mime"),
-                ))
-                .insert_header((header::CACHE_CONTROL, "no-cache"))
-                .body(content.data.into_owned())
-        }
+    match web_file(&name) {
+        Some((data, mime)) => HttpResponse::Ok()
+            .insert_header((
+                header::CONTENT_TYPE,
+                HeaderValue::from_str(&mime).expect("valid mime"),
+            ))
+            .insert_header((header::CACHE_CONTROL, "no-cache"))
+            .body(data),
         None => HttpResponse::NotFound()
             .content_type("text/html; charset=utf-8")
             .body(

@@ -4,6 +4,7 @@
 //! the writer as a closure over a [`WriteTx`].
 
 mod access;
+pub mod backup;
 mod bulk;
 mod campaigns;
 mod desk;
@@ -14,6 +15,7 @@ mod pages;
 mod queries;
 mod representation;
 mod units;
+pub mod witness;
 pub mod writer;
 
 use std::path::{Path, PathBuf};

@@ -109,11 +109,29 @@ impl TestApp {
     }
 
     fn spawn_in_with(dir: tempfile::TempDir, origin: &str, limits: pakta::http::Limits) -> TestApp {
+        TestApp::spawn_configured(dir, origin, Config::default(), limits)
+    }
+
+    /// The same data directory served again with `config` (witnesses, say), after this
+    /// server stopped.
+    pub fn restart_with(mut self, config: Config) -> TestApp {
+        self.stop();
+        let dir = std::mem::replace(&mut self.dir, private_tempdir());
+        TestApp::spawn_configured(dir, ORIGIN, config, load_test_limits())
+    }
+
+    /// A registry in `dir`, opened with `config`.
+    pub fn spawn_configured(
+        dir: tempfile::TempDir,
+        origin: &str,
+        config: Config,
+        limits: pakta::http::Limits,
+    ) -> TestApp {
         let clock = Arc::new(ManualClock::new(
             Utc.with_ymd_and_hms(2024, 10, 7, 1, 0, 0).unwrap(),
         ));
-        let app = App::open(dir.path(), clock.clone(), Config::default(), Some(origin))
-            .expect("open the registry");
+        let app =
+            App::open(dir.path(), clock.clone(), config, Some(origin)).expect("open the registry");
         app.setup_admin_token(Some(ADMIN)).expect("admin token");
         let vkey = app.vkey();
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind port 0");
@@ -522,4 +540,28 @@ pub fn ensure_installed(program: &str, package: &str) -> PathBuf {
             "{program} is needed by this test and could not be installed; run `apt-get install {package}` as root"
         )
     })
+}
+
+/// Runs `work` on every item from `clients` threads at once, as that many phones would;
+/// the results come back in the order they finished.
+pub fn in_parallel<T: Send, R: Send>(
+    clients: usize,
+    items: Vec<T>,
+    work: impl Fn(T) -> R + Sync,
+) -> Vec<R> {
+    let queue = std::sync::Mutex::new(items);
+    let results = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..clients {
+            scope.spawn(|| {
+                loop {
+                    let next = queue.lock().unwrap().pop();
+                    let Some(item) = next else { break };
+                    let result = work(item);
+                    results.lock().unwrap().push(result);
+                }
+            });
+        }
+    });
+    results.into_inner().unwrap()
 }

@@ -98,16 +98,22 @@ pub fn run_python(args: &[&str], dir: &Path) -> Output {
 }
 
 fn make_venv() -> PathBuf {
+    pinned_venv("venv", REQUIREMENTS, "the Python tools", "python_tools.rs")
+}
+
+/// A virtualenv holding exactly `requirements` (pinned), made where missing under
+/// `target/pakta-tools/<label>-<digest>`, one per set of pins and Python version: a Debian
+/// upgrade or a new pin never reuses a virtualenv made for something else. `what` names
+/// the tools in messages, `pinned_in` the file holding the pins.
+pub fn pinned_venv(label: &str, requirements: &str, what: &str, pinned_in: &str) -> PathBuf {
     let python3 = ensure_installed("python3", "python3");
     let version = Command::new(&python3)
         .arg("--version")
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .unwrap_or_default();
-    // One virtualenv per set of pins and Python version: a Debian upgrade or a new pin
-    // never reuses a virtualenv made for something else.
-    let digest = Sha256::digest(format!("{version}\n{REQUIREMENTS}"));
-    let venv = tools_dir().join(format!("venv-{}", &hex::encode(digest)[..12]));
+    let digest = Sha256::digest(format!("{version}\n{requirements}"));
+    let venv = tools_dir().join(format!("{label}-{}", &hex::encode(digest)[..12]));
     let venv_python = venv.join("bin").join("python");
     if venv.join(COMPLETE).is_file() {
         return venv_python;
@@ -117,7 +123,7 @@ fn make_venv() -> PathBuf {
     // processes (or two engineers' `cargo test`) never use a half-made one.
     std::fs::create_dir_all(tools_dir()).expect("create target/pakta-tools");
     let partial = tools_dir().join(format!(
-        "partial-{}-{}",
+        "partial-{label}-{}-{}",
         std::process::id(),
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -125,12 +131,12 @@ fn make_venv() -> PathBuf {
             .as_nanos()
     ));
     eprintln!(
-        "making the Python tools' virtualenv {} ({version}); this downloads some 30 MB from PyPI, once",
+        "making the virtualenv of {what} {} ({version}); this downloads them from PyPI, once",
         venv.display()
     );
     create_venv(&python3, &partial);
-    let requirements = partial.join("requirements.txt");
-    std::fs::write(&requirements, REQUIREMENTS).expect("write requirements.txt");
+    let requirements_file = partial.join("requirements.txt");
+    std::fs::write(&requirements_file, requirements).expect("write requirements.txt");
     let pip = Command::new(partial.join("bin").join("python"))
         .args([
             "-m",
@@ -141,17 +147,17 @@ fn make_venv() -> PathBuf {
             "--quiet",
             "-r",
         ])
-        .arg(&requirements)
+        .arg(&requirements_file)
         .output()
         .expect("run pip");
     if !pip.status.success() {
         let _ = std::fs::remove_dir_all(&partial);
         panic!(
-            "pip could not install the pinned Python tools from PyPI:\n{}{}\n\
+            "pip could not install {what}, pinned, from PyPI:\n{}{}\n\
              This test needs network access to PyPI (set PIP_INDEX_URL, or HTTPS_PROXY, if \
              this machine reaches it through a mirror or a proxy). To install them by hand:\n\
              python3 -m venv {venv} && {venv}/bin/python -m pip install -r FILE\n\
-             with FILE holding the REQUIREMENTS of tests/common/python_tools.rs, then \
+             with FILE holding the REQUIREMENTS of tests/common/{pinned_in}, then \
              `touch {venv}/{COMPLETE}`.",
             String::from_utf8_lossy(&pip.stdout),
             String::from_utf8_lossy(&pip.stderr),

@@ -54,10 +54,7 @@ pub fn start(
     admin_token: Option<&str>,
     stderr: Stderr,
 ) -> Result<ServeProcess, Exited> {
-    let started = Instant::now();
-    let deadline = started + STARTUP;
-    let mut command = Command::new(env!("CARGO_BIN_EXE_pakta"));
-    command.args([
+    let args = [
         "serve",
         "--data",
         data.to_str().unwrap(),
@@ -65,7 +62,21 @@ pub fn start(
         "127.0.0.1:0",
         "--rate-limit",
         "0",
-    ]);
+    ];
+    start_with(&args, admin_token, stderr)
+}
+
+/// Starts `pakta ARGS…` (a command that prints `Pakta … is serving on URL` once it
+/// serves, such as `serve` with more options or `witness`) the way [`start`] does.
+pub fn start_with(
+    args: &[&str],
+    admin_token: Option<&str>,
+    stderr: Stderr,
+) -> Result<ServeProcess, Exited> {
+    let started = Instant::now();
+    let deadline = started + STARTUP;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pakta"));
+    command.args(args);
     match admin_token {
         Some(token) => command.env("PAKTA_ADMIN_TOKEN", token),
         None => command.env_remove("PAKTA_ADMIN_TOKEN"),
@@ -98,8 +109,9 @@ pub fn start(
         match printed.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
             Ok(line) => {
                 let url = line
-                    .strip_prefix("Pakta is serving on ")
-                    .map(|rest| rest.split_whitespace().next().unwrap().to_string());
+                    .strip_prefix("Pakta ")
+                    .and_then(|rest| rest.split_once("is serving on "))
+                    .map(|(_, rest)| rest.split_whitespace().next().unwrap().to_string());
                 lines.push(line);
                 if let Some(url) = url {
                     return Ok(ServeProcess {
