@@ -6,8 +6,8 @@
 
 use ed25519_dalek::{Signer, SigningKey};
 
-use super::crypto::{PublicKey, Sha256Hash, Signature};
-use super::note::{NoteError, format_vkey, parse_vkey, signature_line, split_note};
+use super::crypto::{PublicKey, Signature};
+use super::note::{NoteError, format_vkey, key_id_of_type, parse_vkey, signature_line, split_note};
 use super::receipt::{Check, check};
 
 /// tlog-cosignature: "Ed25519 public keys MAY be encoded as vkeys with signature type
@@ -21,13 +21,7 @@ const SIGNATURE_LEN: usize = 76;
 
 /// tlog-cosignature: key ID = SHA-256(name || "\n" || 0x04 || 32-byte key)[:4].
 pub fn key_id(name: &str, key: &PublicKey) -> [u8; 4] {
-    let mut input = Vec::with_capacity(name.len() + 34);
-    input.extend_from_slice(name.as_bytes());
-    input.push(b'\n');
-    input.push(ALG_COSIGNATURE_V1);
-    input.extend_from_slice(&key.to_bytes());
-    let hash = Sha256Hash::of(&input);
-    [hash.0[0], hash.0[1], hash.0[2], hash.0[3]]
+    key_id_of_type(name, ALG_COSIGNATURE_V1, key)
 }
 
 /// A witness as a reader pins it: `<name>+<hex key id>+<base64(0x04 || key)>`.
@@ -172,6 +166,7 @@ pub fn witness_check(note: &str, trusted: &[WitnessKey], quorum: usize) -> Check
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::crypto::Sha256Hash;
     use crate::domain::note::Checkpoint;
 
     fn witness(seed: u8, name: &str) -> (SigningKey, WitnessKey) {

@@ -39,10 +39,17 @@ pub fn is_valid_name(name: &str) -> bool {
 
 /// signed-note: key ID = the first four bytes of SHA-256(name || 0x0A || 0x01 || key).
 pub fn key_id(name: &str, key: &PublicKey) -> [u8; 4] {
+    key_id_of_type(name, ALG_ED25519, key)
+}
+
+/// signed-note's key ID for a key of signature type `alg`: the first four bytes of
+/// SHA-256(name || 0x0A || alg || key). The type byte keeps keys of different
+/// signature types (a log's 0x01, a witness's 0x04) from ever sharing an id.
+pub(super) fn key_id_of_type(name: &str, alg: u8, key: &PublicKey) -> [u8; 4] {
     let mut input = Vec::with_capacity(name.len() + 34);
     input.extend_from_slice(name.as_bytes());
     input.push(b'\n');
-    input.push(ALG_ED25519);
+    input.push(alg);
     input.extend_from_slice(&key.to_bytes());
     let hash = Sha256Hash::of(&input);
     [hash.0[0], hash.0[1], hash.0[2], hash.0[3]]
