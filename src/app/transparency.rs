@@ -107,7 +107,8 @@ impl App {
     /// publish again.
     ///
     /// With witnesses, it waits up to [`WITNESS_WAIT`] for a cosigned checkpoint covering
-    /// the entry; past that, the log's own checkpoint is given (the entry is durable
+    /// the entry (not while their rounds fall short of the quorum); past that, the log's
+    /// own checkpoint is given (the entry is durable
     /// either way), and a reader who asks for a quorum sees that it was not reached.
     pub(super) async fn checkpoint_covering(&self, index: u64) -> Result<continuity::Published> {
         if let Some(witnessing) = &self.witnessing {

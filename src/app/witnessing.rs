@@ -73,7 +73,19 @@ pub struct Witnessing {
     /// The size each witness last cosigned, as far as the registry knows.
     known: Mutex<Vec<u64>>,
     path: PathBuf,
-    latest: tokio::sync::watch::Sender<Option<Published>>,
+    latest: tokio::sync::watch::Sender<Witnessed>,
+}
+
+/// What the rounds have shown so far.
+#[derive(Clone, Default)]
+struct Witnessed {
+    /// The latest checkpoint cosigned by a quorum.
+    checkpoint: Option<Published>,
+    /// Whether the last round reached the quorum. While it does not, receipts do not
+    /// wait for cosignatures that are not coming: each would be slowed for nothing.
+    healthy: bool,
+    /// Rounds that ended without a quorum, so a waiting receipt learns of one at once.
+    failed_rounds: u64,
 }
 
 impl Witnessing {
@@ -112,7 +124,11 @@ impl Witnessing {
             witnesses,
             quorum,
             path,
-            latest: tokio::sync::watch::Sender::new(kept),
+            latest: tokio::sync::watch::Sender::new(Witnessed {
+                checkpoint: kept,
+                healthy: true,
+                failed_rounds: 0,
+            }),
         });
         let weak = Arc::downgrade(&witnessing);
         std::thread::Builder::new()
@@ -124,19 +140,28 @@ impl Witnessing {
 
     /// The latest checkpoint cosigned by a quorum, if any yet.
     pub fn current(&self) -> Option<Published> {
-        self.latest.borrow().clone()
+        self.latest.borrow().checkpoint.clone()
     }
 
-    /// The witnessed checkpoint once it covers entry `index`, or None after `wait`.
+    /// The witnessed checkpoint once it covers entry `index`; None after `wait`, after a
+    /// round ends without a quorum, or at once while the witnesses are not reaching one.
     pub async fn covering(&self, index: u64, wait: Duration) -> Option<Published> {
         let mut updates = self.latest.subscribe();
+        let (failed_before, healthy) = {
+            let now = updates.borrow();
+            (now.failed_rounds, now.healthy)
+        };
         let found = tokio::time::timeout(
             wait,
-            updates.wait_for(|p| p.as_ref().is_some_and(|p| p.size > index)),
+            updates.wait_for(|w| {
+                w.checkpoint.as_ref().is_some_and(|p| p.size > index)
+                    || !healthy
+                    || w.failed_rounds > failed_before
+            }),
         )
         .await;
         match found {
-            Ok(Ok(published)) => published.clone(),
+            Ok(Ok(witnessed)) => witnessed.checkpoint.clone().filter(|p| p.size > index),
             _ => None,
         }
     }
@@ -205,6 +230,10 @@ impl Witnessing {
             }
         }
         if vouched < self.quorum {
+            self.latest.send_modify(|w| {
+                w.healthy = false;
+                w.failed_rounds += 1;
+            });
             tracing::warn!(
                 size = checkpoint.size,
                 vouched,
@@ -216,13 +245,17 @@ impl Witnessing {
         let note = format!("{}{lines}", checkpoint.note);
         if let Err(e) = continuity::keep(&self.path, &note) {
             tracing::error!(error = %e, "cannot keep the witnessed checkpoint");
+            self.latest.send_modify(|w| w.failed_rounds += 1);
             return;
         }
-        self.latest.send_replace(Some(Published {
-            size: checkpoint.size,
-            root: checkpoint.root,
-            note,
-        }));
+        self.latest.send_modify(|w| {
+            w.checkpoint = Some(Published {
+                size: checkpoint.size,
+                root: checkpoint.root,
+                note,
+            });
+            w.healthy = true;
+        });
     }
 }
 
