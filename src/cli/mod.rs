@@ -141,8 +141,14 @@ enum BenchCommand {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // A monitor makes a new copy per registry it meets, and the schema migrations of
+    // hundreds of copies would bury its report; a server's operator wants to see them.
+    let default_filter = match &cli.command {
+        Command::Mirror(_) => "info,actix_server=warn,pakta::store::migrate=warn",
+        _ => "info,actix_server=warn",
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,actix_server=warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
