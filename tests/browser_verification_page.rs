@@ -4,13 +4,19 @@
 //! when they make the quorum; and published beside a static copy of the log (a plain
 //! file server, no API), it proves from the hash tiles that an older receipt's checkpoint
 //! is a prefix of the latest one and finds the entry in its entry bundle, and a damaged
-//! tile makes that proof fail. Screenshots go to test-artifacts/.
+//! tile makes that proof fail; and published by `pakta publish` to a real S3-compatible
+//! server (moto), it does the same from the bucket's URL alone. Screenshots go to
+//! test-artifacts/.
 //!
 //! The cosignatures are made here with ed25519-dalek, straight from c2sp.org/tlog-
 //! cosignature (Ed25519 `cosignature/v1`), not with any code of the registry.
 
 mod browser;
 mod common;
+#[path = "common/python_tools.rs"]
+mod python_tools;
+#[path = "common/s3_server.rs"]
+mod s3_server;
 
 use std::io::BufRead;
 use std::path::Path;
@@ -477,4 +483,51 @@ fn published_beside_a_static_copy_of_the_log_the_page_proves_an_old_receipt_is_s
         "{line}"
     );
     page.screenshot("verification-static-tampered-tile");
+}
+
+#[test]
+fn published_to_a_bucket_the_page_checks_a_receipt_from_the_buckets_url_alone() {
+    let s3 = s3_server::S3Server::start();
+    s3.create_public_bucket("pakta-log");
+    let app = TestApp::spawn();
+    let receipt = andi_signs(&app);
+    for i in 0..260 {
+        let reply = app.post(
+            "/api/pledges",
+            Some(ADMIN),
+            &json!({"title": format!("Pakta {i}"), "text": format!("Teks {i}.\n")}),
+        );
+        assert_eq!(reply.status, 201, "{}", reply.text);
+    }
+    let size = app.registry_size();
+    let published = Command::new(env!("CARGO_BIN_EXE_pakta"))
+        .args(["publish", "--data", app.data_dir().to_str().unwrap()])
+        .args(["--to", "s3://pakta-log/kabupaten-contoh"])
+        .envs(s3.env())
+        .output()
+        .unwrap();
+    assert!(published.status.success(), "{published:?}");
+
+    let bucket = s3.url("pakta-log", "kabupaten-contoh");
+    let page = Browser::start(false);
+    page.goto(&format!("{bucket}/verifikasi.html"));
+    wait_until(
+        &page,
+        &format!(
+            "document.querySelector('#vkey').value === {}",
+            Value::from(app.vkey.as_str())
+        ),
+    );
+    check(&page, &receipt);
+    let verdict = page.text("#verdict");
+    assert!(verdict.starts_with("SAH: Andi Wijaya, S.Pd."), "{verdict}");
+    let (ok, line) = check_line(&page, "Konsisten dengan log terbaru");
+    assert!(
+        ok && line.contains(&format!("adalah awal dari log terbaru berukuran {size}")),
+        "{line}"
+    );
+    let (ok, line) = check_line(&page, "Tercatat di log terbitan");
+    assert!(ok, "{line}");
+    assert!(!page.text("#checks").contains("(server)"));
+    page.screenshot("verification-from-bucket");
 }
