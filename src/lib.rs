@@ -4,14 +4,14 @@
 //! Map of the code:
 //! - [`domain`]: pure rules: identifiers (NIP, NI PPPK, NIK), key material, the signed
 //!   documents, registry entries and their bytes, the ceremony state machine, the
-//!   offline audit, the monitor's report over many registries. No IO, no clock, no
-//!   randomness.
+//!   offline audit, the backup file's manifest, the monitor's report over many
+//!   registries. No IO, no clock, no randomness.
 //! - [`store`]: SQLite only: migrations from `schema/`, the single group-committing
 //!   writer, every query, the online copy behind `pakta backup`.
 //! - [`app`]: the use cases (roster and SIASN import, enroll, publish, ceremonies,
 //!   campaigns, sign, representatives, the heads' recaps, reports and reminders, PDF
-//!   documents, verify, asking witnesses to cosign, publishing tiles to object
-//!   storage), combining domain rules, storage, the clock and randomness.
+//!   documents, verify, backup and restore, asking witnesses to cosign, publishing
+//!   tiles to object storage), combining domain rules, storage, the clock and randomness.
 //! - [`http`]: actix-web: the route table, thin handlers, and the one mapping from
 //!   errors to status codes.
 //! - the `pakta` binary (`src/main.rs`, `src/cli/`): clap commands over this library.

@@ -6,6 +6,7 @@
 
 mod access_log;
 mod auth;
+pub mod backup;
 mod campaigns;
 mod ceremonies;
 mod chasing;

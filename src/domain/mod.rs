@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod backup;
 pub mod campaign;
 pub mod ceremony;
 pub mod cosignature;
