@@ -5,8 +5,6 @@
 //! history. Pure: the caller reads the archive, hashes the bytes and computes tree roots;
 //! [`crate::app::backup`] does that IO.
 
-use std::num::ParseIntError;
-
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::crypto::{CryptoError, Sha256Hash, decode_base64, encode_base64};
@@ -48,8 +46,10 @@ pub enum BackupError {
     NotFieldValue(String),
     #[error("MANIFEST line '{0}' is not 'member: NAME LENGTH SHA256'")]
     NotMemberLine(String),
-    #[error(transparent)]
-    Number(#[from] ParseIntError),
+    #[error(
+        "its MANIFEST gives '{0}' where a number is due: the file was altered or is not a Pakta backup; use another backup"
+    )]
+    Number(String),
     #[error(transparent)]
     Digest(#[from] CryptoError),
     #[error("its MANIFEST has no valid '{0}' line")]
@@ -126,6 +126,11 @@ pub fn manifest_time(now: DateTime<Utc>) -> String {
     now.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
+fn number(text: &str) -> Result<u64, BackupError> {
+    text.parse()
+        .map_err(|_| BackupError::Number(text.to_string()))
+}
+
 impl Manifest {
     pub fn encode(&self) -> String {
         let mut text = format!(
@@ -163,9 +168,9 @@ impl Manifest {
                 .ok_or_else(|| BackupError::NotFieldValue(line.to_string()))?;
             match field {
                 "origin" => origin = Some(value.to_string()),
-                "size" => size = Some(value.parse::<u64>()?),
+                "size" => size = Some(number(value)?),
                 "root" => root = Sha256Hash::from_slice(&decode_base64("root", value)?),
-                "entries" => entries = Some(value.parse::<u64>()?),
+                "entries" => entries = Some(number(value)?),
                 "time" => time = Some(value.to_string()),
                 "member" => {
                     let parts: Vec<&str> = value.split(' ').collect();
@@ -174,7 +179,7 @@ impl Manifest {
                     };
                     members.push(Member {
                         name: name.to_string(),
-                        length: length.parse::<u64>()?,
+                        length: number(length)?,
                         sha256: Sha256Hash::parse_hex("sha256", sha256)?,
                     });
                 }
