@@ -102,6 +102,18 @@ fn checkpoint_text(receipt: &str) -> String {
     note[..note.find("\n\n").unwrap() + 1].to_string()
 }
 
+/// Waits until the page, served without an API, has put the log's key (from `vkey`
+/// beside it) into its field.
+fn wait_for_pinned_key(page: &Browser, vkey: &str) {
+    wait_until(
+        page,
+        &format!(
+            "document.querySelector('#vkey').value === {}",
+            Value::from(vkey)
+        ),
+    );
+}
+
 /// Puts `receipt` into the page's field and asks for the check.
 fn check(page: &Browser, receipt: &str) {
     page.eval(&format!(
@@ -400,13 +412,7 @@ fn published_beside_a_static_copy_of_the_log_the_page_proves_an_old_receipt_is_s
 
     let page = Browser::start(false);
     page.goto(&format!("{}verifikasi.html", server.url));
-    wait_until(
-        &page,
-        &format!(
-            "document.querySelector('#vkey').value === {}",
-            Value::from(app.vkey.as_str())
-        ),
-    );
+    wait_for_pinned_key(&page, &app.vkey);
     assert!(page.text("#static-help").contains("salinan log"));
     check(&page, &receipt);
     let verdict = page.text("#verdict");
@@ -467,13 +473,7 @@ fn published_beside_a_static_copy_of_the_log_the_page_proves_an_old_receipt_is_s
         .set_modified(std::time::SystemTime::now() + Duration::from_secs(60))
         .unwrap();
     page.goto(&format!("{}verifikasi.html", server.url));
-    wait_until(
-        &page,
-        &format!(
-            "document.querySelector('#vkey').value === {}",
-            Value::from(app.vkey.as_str())
-        ),
-    );
+    wait_for_pinned_key(&page, &app.vkey);
     check(&page, &receipt);
     let verdict = page.text("#verdict");
     assert!(verdict.starts_with("TIDAK SAH"), "{verdict}");
@@ -511,13 +511,7 @@ fn published_to_a_bucket_the_page_checks_a_receipt_from_the_buckets_url_alone() 
     let bucket = s3.url("pakta-log", "kabupaten-contoh");
     let page = Browser::start(false);
     page.goto(&format!("{bucket}/verifikasi.html"));
-    wait_until(
-        &page,
-        &format!(
-            "document.querySelector('#vkey').value === {}",
-            Value::from(app.vkey.as_str())
-        ),
-    );
+    wait_for_pinned_key(&page, &app.vkey);
     check(&page, &receipt);
     let verdict = page.text("#verdict");
     assert!(verdict.starts_with("SAH: Andi Wijaya, S.Pd."), "{verdict}");
