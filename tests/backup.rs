@@ -423,3 +423,44 @@ fn a_restore_over_a_registry_and_a_backup_over_a_file_are_refused() {
         "the serving registry is untouched"
     );
 }
+
+#[test]
+fn a_backup_carrying_a_path_outside_the_data_directory_writes_nothing() {
+    let app = small_registry();
+    let work = private_tempdir();
+    let file = work.path().join("pakta.backup");
+    backup(app.data_dir(), &file);
+
+    // The same archive with one more member, named to land beside the data directory,
+    // as a hand-made archive could. The name is written into the raw header: the tar
+    // crate's own path setter refuses `..`.
+    let crafted = work.path().join("crafted.backup");
+    {
+        let mut builder = tar::Builder::new(std::fs::File::create(&crafted).unwrap());
+        let mut archive = tar::Archive::new(std::fs::File::open(&file).unwrap());
+        for entry in archive.entries().unwrap() {
+            let mut entry = entry.unwrap();
+            let header = entry.header().clone();
+            builder.append(&header, &mut entry).unwrap();
+        }
+        let payload = b"not part of any registry\n";
+        let mut header = tar::Header::new_old();
+        let name = b"../escaped";
+        header.as_old_mut().name[..name.len()].copy_from_slice(name);
+        header.set_size(payload.len() as u64);
+        header.set_mode(0o600);
+        header.set_entry_type(tar::EntryType::Regular);
+        header.set_cksum();
+        builder.append(&header, &payload[..]).unwrap();
+        builder.finish().unwrap();
+    }
+
+    let dir = work.path().join("restored");
+    let refused = restore(&crafted, &dir, None, false);
+    assert!(refused.contains("../escaped"), "{refused}");
+    assert!(
+        !work.path().join("escaped").exists(),
+        "nothing written outside"
+    );
+    assert!(!dir.exists(), "nothing restored");
+}
