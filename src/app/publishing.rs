@@ -13,7 +13,7 @@
 //! read-only connections while `pakta serve` keeps writing to it.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
@@ -21,7 +21,6 @@ use object_store::path::Path as ObjectPath;
 use object_store::{
     Attribute, Attributes, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload,
 };
-use rusqlite::Connection;
 use tokio::task::JoinSet;
 
 use super::App;
@@ -33,7 +32,7 @@ use crate::domain::publication::tiles_new_since;
 use crate::domain::tiles::TilePath;
 use crate::error::{Error, ErrorKind, Result};
 use crate::keyfile;
-use crate::store::{Db, Store};
+use crate::store::{Db, Readers};
 
 /// The verification page and every file it loads, published beside the tiles under the
 /// same names as in `web/` (a test checks that the page imports nothing else).
@@ -232,29 +231,19 @@ struct Object {
 /// `pakta serve` writes to it.
 pub struct ReadOnlyLog {
     dir: PathBuf,
-    connections: Mutex<Vec<Connection>>,
+    readers: Arc<Readers>,
 }
 
 impl ReadOnlyLog {
     pub fn open(dir: &Path) -> Result<ReadOnlyLog> {
-        let first = Store::open_read_only(dir)?;
         Ok(ReadOnlyLog {
             dir: dir.to_path_buf(),
-            connections: Mutex::new(vec![first]),
+            readers: Arc::new(Readers::open(dir)?),
         })
     }
 
     fn read<T>(&self, f: impl FnOnce(&Db<'_>) -> Result<T>) -> Result<T> {
-        let pooled = self.connections.lock().expect("pool poisoned").pop();
-        let conn = match pooled {
-            Some(conn) => conn,
-            None => Store::open_read_only(&self.dir)?,
-        };
-        conn.execute_batch("PRAGMA busy_timeout = 5000; BEGIN")?;
-        let out = f(&Db::over(&conn));
-        conn.execute_batch("COMMIT")?;
-        self.connections.lock().expect("pool poisoned").push(conn);
-        out
+        self.readers.read_blocking(f)
     }
 
     /// The registry's verifier key: its origin and the public half of its log key.
@@ -296,12 +285,7 @@ impl LogSource {
     {
         match self {
             LogSource::Serving(app) => app.store.read(f).await,
-            LogSource::DataDir(log) => {
-                let log = log.clone();
-                tokio::task::spawn_blocking(move || log.read(f))
-                    .await
-                    .map_err(|_| Error::internal("Reading the registry stopped; try again."))?
-            }
+            LogSource::DataDir(log) => log.readers.read(f).await,
         }
     }
 

@@ -88,12 +88,80 @@ impl WriteTx<'_> {
     }
 }
 
+/// Read-only connections to one database, pooled, each read in one read transaction.
+/// A [`Store`] reads through its own; a process that must not write to a data directory
+/// another process serves (`pakta publish`) opens one with [`Readers::open`].
+pub struct Readers {
+    path: PathBuf,
+    pool: Mutex<Vec<Connection>>,
+}
+
+impl Readers {
+    fn at(path: PathBuf) -> Readers {
+        Readers {
+            path,
+            pool: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The readers of the registry in `dir`, which must exist: never creates, never
+    /// migrates, never writes.
+    pub fn open(dir: &Path) -> Result<Readers> {
+        let readers = Readers::at(dir.join(DATABASE_FILE));
+        // Opened now, so a missing registry is said at once, not at the first read.
+        let first = Store::open_read_only(dir)?;
+        first.execute_batch("PRAGMA busy_timeout = 5000;")?;
+        readers
+            .pool
+            .lock()
+            .expect("reader pool poisoned")
+            .push(first);
+        Ok(readers)
+    }
+
+    fn connection(&self) -> Result<Connection> {
+        if let Some(conn) = self.pool.lock().expect("reader pool poisoned").pop() {
+            return Ok(conn);
+        }
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        tune(&conn)?;
+        conn.execute_batch("PRAGMA busy_timeout = 5000;")?;
+        Ok(conn)
+    }
+
+    /// Runs a read on a pooled connection, synchronously, inside one read transaction:
+    /// everything `f` reads comes from one snapshot (a checkpoint and its proofs agree).
+    pub fn read_blocking<T>(&self, f: impl FnOnce(&Db<'_>) -> Result<T>) -> Result<T> {
+        let conn = self.connection()?;
+        conn.prepare_cached("BEGIN")?.execute([])?;
+        let out = f(&Db { conn: &conn });
+        conn.prepare_cached("COMMIT")?.execute([])?;
+        self.pool.lock().expect("reader pool poisoned").push(conn);
+        out
+    }
+
+    /// [`Readers::read_blocking`] off the async executor.
+    pub async fn read<T, F>(self: &Arc<Self>, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Db<'_>) -> Result<T> + Send + 'static,
+    {
+        let readers = self.clone();
+        tokio::task::spawn_blocking(move || readers.read_blocking(f))
+            .await
+            .map_err(|_| Error::internal("Pembacaan registri terhenti; coba lagi."))?
+    }
+}
+
 /// The open database of one data directory.
 #[derive(Clone)]
 pub struct Store {
     path: PathBuf,
     writer: Writer,
-    readers: Arc<Mutex<Vec<Connection>>>,
+    readers: Arc<Readers>,
     /// The clock the writer reads when it appends this handle's entries.
     clock: Arc<dyn Clock>,
 }
@@ -119,9 +187,9 @@ impl Store {
         migrate::apply(&mut conn)?;
         let writer = start_writer(conn)?;
         Ok(Store {
+            readers: Arc::new(Readers::at(path.clone())),
             path,
             writer,
-            readers: Arc::new(Mutex::new(Vec::new())),
             clock,
         })
     }
@@ -189,31 +257,10 @@ impl Store {
         Ok(false)
     }
 
-    fn reader(&self) -> Result<Connection> {
-        if let Some(conn) = self.readers.lock().expect("reader pool poisoned").pop() {
-            return Ok(conn);
-        }
-        let conn = Connection::open_with_flags(
-            &self.path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        tune(&conn)?;
-        conn.execute_batch("PRAGMA busy_timeout = 5000;")?;
-        Ok(conn)
-    }
-
     /// Runs a read on a pooled connection, synchronously, inside one read transaction:
     /// everything `f` reads comes from one snapshot (a checkpoint and its proofs agree).
     pub fn read_blocking<T>(&self, f: impl FnOnce(&Db<'_>) -> Result<T>) -> Result<T> {
-        let conn = self.reader()?;
-        conn.prepare_cached("BEGIN")?.execute([])?;
-        let out = f(&Db { conn: &conn });
-        conn.prepare_cached("COMMIT")?.execute([])?;
-        self.readers
-            .lock()
-            .expect("reader pool poisoned")
-            .push(conn);
-        out
+        self.readers.read_blocking(f)
     }
 
     /// Runs a read off the async executor, so a slow query never stalls other requests.
@@ -222,10 +269,7 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&Db<'_>) -> Result<T> + Send + 'static,
     {
-        let store = self.clone();
-        tokio::task::spawn_blocking(move || store.read_blocking(f))
-            .await
-            .map_err(|_| Error::internal("Pembacaan registri terhenti; coba lagi."))?
+        self.readers.read(f).await
     }
 
     pub async fn write<T, F>(&self, f: F) -> Result<T>
