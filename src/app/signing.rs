@@ -312,6 +312,9 @@ impl App {
         let ttl = self.config.statement_ttl;
         let document = text.clone();
         let publisher = self.publisher.clone();
+        // With witnesses the receipt waits for a cosigned checkpoint, of a size the writer
+        // does not know yet: it is proved after that wait, not here.
+        let prove_in_writer = self.witnessing.is_none();
         let outcome = self
             .store
             .write_then(
@@ -326,6 +329,7 @@ impl App {
                 // each entry of the batch from the nodes it just made: no read per receipt.
                 move |outcome, committed| match outcome {
                     Err(row) => Ok(Err(row)),
+                    Ok((accepted, _)) if !prove_in_writer => Ok(Ok((accepted, None))),
                     Ok((accepted, entry)) => {
                         let checkpoint = publisher.current();
                         if checkpoint.size <= accepted.index {
@@ -336,20 +340,13 @@ impl App {
                             checkpoint.size,
                             &mut |l, i| committed.subtree(l, i),
                         )?;
-                        Ok(Ok((accepted, entry, proof, checkpoint.note)))
+                        Ok(Ok((accepted, Some((entry, proof, checkpoint.note)))))
                     }
                 },
             )
             .await?;
         match outcome {
-            Ok((mut accepted, _, _, _)) if self.witnessing.is_some() => {
-                // The receipt waits for a checkpoint the witnesses cosigned.
-                accepted.receipt = self
-                    .receipt(accepted.index, key, signature, document)
-                    .await?;
-                Ok(Submitted::Appended(accepted))
-            }
-            Ok((mut accepted, entry, proof, checkpoint)) => {
+            Ok((mut accepted, Some((entry, proof, checkpoint)))) => {
                 accepted.receipt = Receipt {
                     key,
                     signature,
@@ -360,6 +357,12 @@ impl App {
                     checkpoint,
                 }
                 .encode();
+                Ok(Submitted::Appended(accepted))
+            }
+            Ok((mut accepted, None)) => {
+                accepted.receipt = self
+                    .receipt(accepted.index, key, signature, document)
+                    .await?;
                 Ok(Submitted::Appended(accepted))
             }
             Err(row) => self.accepted_again(row, document, signature).await,
