@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use super::continuity::{self, Published, Publisher};
 use crate::domain::cosignature::{WitnessKey, vouches};
 use crate::domain::merkle;
-use crate::domain::note::{Checkpoint, VerifierKey, split_note};
+use crate::domain::note::{Checkpoint, VerifierKey};
 use crate::domain::witness::AddCheckpoint;
 use crate::error::{Error, Result};
 use crate::store::Store;
@@ -327,11 +327,10 @@ fn cosignature_of(
     answer: &str,
 ) -> std::result::Result<String, String> {
     for line in answer.lines() {
-        let single = format!("{note}{line}\n");
-        let parsed = split_note(&single).map_err(|e| format!("malformed answer: {e}"))?;
-        let ours = parsed.1.last().is_some_and(|s| s.name == witness.key.name);
-        if ours && vouches(&single, std::slice::from_ref(&witness.key)).is_ok_and(|v| v.len() == 1)
-        {
+        let cosigned = format!("{note}{line}\n");
+        let vouched = vouches(&cosigned, std::slice::from_ref(&witness.key))
+            .map_err(|e| format!("malformed answer: {e}"))?;
+        if !vouched.is_empty() {
             return Ok(format!("{line}\n"));
         }
     }
