@@ -266,7 +266,11 @@ impl S3Server {
             .read_to_string()
             .expect("recording");
         text.lines()
-            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .map(|line| {
+                serde_json::from_str::<serde_json::Value>(line).unwrap_or_else(|e| {
+                    panic!("moto recorded a line that does not read ({e}): {line}")
+                })
+            })
             .filter(|r| r["method"] == "PUT")
             .filter_map(|r| r["url"].as_str().map(str::to_string))
             .map(|url| {
